@@ -28,19 +28,13 @@ StartResponse = Callable[..., Any]
 class DropMiddleware:
     """Buffers each response; when a drop fault fired, closes the socket instead of answering."""
 
-    def __init__(
-        self, wsgi_app: Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
-    ) -> None:
+    def __init__(self, wsgi_app: Callable[[dict[str, Any], StartResponse], Iterable[bytes]]) -> None:
         self.wsgi_app = wsgi_app
 
-    def __call__(
-        self, environ: dict[str, Any], start_response: StartResponse
-    ) -> Iterable[bytes]:
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         started: list[Any] = []
 
-        def defer(
-            status: str, headers: list[tuple[str, str]], exc_info: Any = None
-        ) -> Callable[[bytes], None]:
+        def defer(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable[[bytes], None]:
             started[:] = [status, headers, exc_info]
             return lambda data: None
 
@@ -131,9 +125,7 @@ def _after(response: Response) -> Response:
         "body": body,
         "dropped": outcome.drop,
         "faults": outcome.fired,
-        "duration_ms": round(
-            (time.time() - g.get("sandbox_started", time.time())) * 1000, 3
-        ),
+        "duration_ms": round((time.time() - g.get("sandbox_started", time.time())) * 1000, 3),
         **_response_fields(response),
     }
     st = state()
@@ -153,16 +145,13 @@ def create_sandbox_app(config: SandboxConfig) -> Flask:
     app.extensions[pay.EXTENSION] = pay.PayRuntime(
         platform_key=load_private_key(config.platform_private_key_pem),
         key_id=config.platform_public_key_id,
-        merchant_key=load_public_key(config.merchant_public_key_pem)
-        if config.merchant_public_key_pem
-        else None,
+        merchant_key=load_public_key(config.merchant_public_key_pem) if config.merchant_public_key_pem else None,
         notifier=Notifier(st),
     )
     if config.callback_url and config.callback_token:
-        app.extensions[EVENTS_KEY] = EventSender(
-            config.callback_url, config.callback_token, config.account_id
-        )
+        app.extensions[EVENTS_KEY] = EventSender(config.callback_url, config.callback_token, config.account_id)
     app.before_request(_before)
+    app.before_request(platform.require_access_token)
     app.after_request(_after)
     for module in (platform, messages, oauth, pay, paypage, control):
         app.register_blueprint(module.bp)

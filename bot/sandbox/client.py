@@ -21,13 +21,9 @@ class SandboxClient:
         self._http = requests.Session()
 
     def _call(self, method: str, path: str, **kwargs: Any) -> Any:
-        response = self._http.request(
-            method, self.base_url + path, timeout=self.timeout, **kwargs
-        )
+        response = self._http.request(method, self.base_url + path, timeout=self.timeout, **kwargs)
         if response.status_code >= 400:
-            raise SandboxError(
-                f"{method} {path}: {response.status_code} {response.text[:300]}"
-            )
+            raise SandboxError(f"{method} {path}: {response.status_code} {response.text[:300]}")
         return response.json()
 
     # what happened ----------------------------------------------------------
@@ -38,11 +34,7 @@ class SandboxClient:
         after: int | None = None,
     ) -> list[dict[str, Any]]:
         """API calls received, oldest first; `path` may be a glob such as /cgi-bin/*."""
-        params = {
-            k: v
-            for k, v in (("path", path), ("since", since), ("after", after))
-            if v is not None
-        }
+        params = {k: v for k, v in (("path", path), ("since", since), ("after", after)) if v is not None}
         return self._call("GET", "/sandbox/calls", params=params)["calls"]
 
     def calls_summary(self) -> dict[str, dict[str, int]]:
@@ -81,14 +73,10 @@ class SandboxClient:
             if len(found) >= count:
                 return found
             if time.monotonic() > deadline:
-                raise TimeoutError(
-                    f"{openid} has {len(found)} messages, expected {count}"
-                )
+                raise TimeoutError(f"{openid} has {len(found)} messages, expected {count}")
             time.sleep(0.05)
 
-    def summary(
-        self, template_id: str | None = None, counts: bool = True
-    ) -> dict[str, Any]:
+    def summary(self, template_id: str | None = None, counts: bool = True) -> dict[str, Any]:
         """Delivery counts per openid for a template (or totals per template and kind)."""
         params: dict[str, str] = {"counts": "1" if counts else "0"}
         if template_id:
@@ -167,9 +155,7 @@ class SandboxClient:
         self._call("POST", "/sandbox/tokens/expire")
 
     # pay --------------------------------------------------------------------
-    def pay(
-        self, out_trade_no: str, fault: str | None = None, **options: Any
-    ) -> dict[str, Any]:
+    def pay(self, out_trade_no: str, fault: str | None = None, **options: Any) -> dict[str, Any]:
         """Pay an order and fire its notify. fault: duplicate (count=3), delay (delay=2 s), tamper,
         wrong_amount (amount=total+1), late; options may also carry openid."""
         body: dict[str, Any] = dict(options)
@@ -183,9 +169,7 @@ class SandboxClient:
 
     def order(self, out_trade_no: str) -> dict[str, Any] | None:
         """One order, or None."""
-        return next(
-            (o for o in self.orders() if o["out_trade_no"] == out_trade_no), None
-        )
+        return next((o for o in self.orders() if o["out_trade_no"] == out_trade_no), None)
 
     def notifies(self, out_trade_no: str | None = None) -> list[dict[str, Any]]:
         """Notify attempts (with bodies), oldest first."""

@@ -40,17 +40,13 @@ class SandboxConfig:
             raise ValueError("platform_public_key_id is required")
 
     @classmethod
-    def from_dev_keys(
-        cls, keys: DevKeys, *, verify_requests: bool = True, **overrides: Any
-    ) -> SandboxConfig:
+    def from_dev_keys(cls, keys: DevKeys, *, verify_requests: bool = True, **overrides: Any) -> SandboxConfig:
         """A config using the keys made by `ensure_dev_keys`; merchant signatures are checked unless told not to."""
         values: dict[str, Any] = {
             "apiv3_key": keys.apiv3_key,
             "platform_private_key_pem": keys.platform_private_key_pem,
             "platform_public_key_id": keys.platform_public_key_id,
-            "merchant_public_key_pem": keys.merchant_public_key_pem
-            if verify_requests
-            else None,
+            "merchant_public_key_pem": keys.merchant_public_key_pem if verify_requests else None,
         }
         values.update(overrides)
         return cls(**values)

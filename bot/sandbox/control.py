@@ -54,11 +54,7 @@ def calls_summary() -> Response:
     with st.lock:
         for c in st.calls:
             per = summary.setdefault(c["path"], {})
-            key = (
-                "dropped"
-                if c.get("dropped")
-                else str(c.get("errcode", c.get("status")))
-            )
+            key = "dropped" if c.get("dropped") else str(c.get("errcode", c.get("status")))
             per[key] = per.get(key, 0) + 1
     return json_response({"paths": summary})
 
@@ -73,16 +69,11 @@ def messages() -> Response:
     )
     st = state()
     with st.lock:
-        pool = (
-            st.messages.get(openid, [])
-            if openid
-            else [m for ms in st.messages.values() for m in ms]
-        )
+        pool = st.messages.get(openid, []) if openid else [m for ms in st.messages.values() for m in ms]
         found = [
             m
             for m in pool
-            if (kind is None or m["kind"] == kind)
-            and (template_id is None or m.get("template_id") == template_id)
+            if (kind is None or m["kind"] == kind) and (template_id is None or m.get("template_id") == template_id)
         ]
     return json_response({"messages": found, "count": len(found)})
 
@@ -96,12 +87,9 @@ def deliveries_summary() -> Response:
     with st.lock:
         if template_id is None:
             by_template = {
-                t: {"messages": sum(c.values()), "recipients": len(c)}
-                for t, c in st.template_counts.items()
+                t: {"messages": sum(c.values()), "recipients": len(c)} for t, c in st.template_counts.items()
             }
-            return json_response(
-                {"by_template": by_template, "by_kind": dict(st.kind_counts)}
-            )
+            return json_response({"by_template": by_template, "by_kind": dict(st.kind_counts)})
         counts = dict(st.template_counts.get(template_id, {}))
     result: dict[str, Any] = {
         "template_id": template_id,
@@ -167,12 +155,7 @@ def seed_users() -> Response:
         data.get("tags") or [],
     )
     prefix = str(data.get("prefix") or DEFAULT_PREFIX)
-    if (
-        count < 0
-        or not isinstance(openids, list)
-        or not isinstance(tags, list)
-        or len(prefix) > 22
-    ):
+    if count < 0 or not isinstance(openids, list) or not isinstance(tags, list) or len(prefix) > 22:
         return _bad("count >= 0, openids and tags lists, prefix up to 22 characters")
     st = state()
     with st.lock:

@@ -27,9 +27,7 @@ class EventSender:
         self.token = token
         self.account_id = account_id
         self._queue: queue.Queue[str | None] = queue.Queue()
-        self._thread = threading.Thread(
-            target=self._run, name="sandbox-events", daemon=True
-        )
+        self._thread = threading.Thread(target=self._run, name="sandbox-events", daemon=True)
         self._thread.start()
 
     def _xml(self, openid: str, event: str, fields: str) -> str:

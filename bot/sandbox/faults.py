@@ -45,9 +45,7 @@ class Fault:
         """Build a fault from a control request body; raises ValueError on bad input."""
         path = data.get("path")
         if not isinstance(path, str) or not path.startswith("/"):
-            raise ValueError(
-                "path must be an absolute path such as /cgi-bin/message/template/send"
-            )
+            raise ValueError("path must be an absolute path such as /cgi-bin/message/template/send")
         rate = float(data.get("rate", 1.0))
         if not 0.0 <= rate <= 1.0:
             raise ValueError("rate must be between 0 and 1")
@@ -101,9 +99,7 @@ def roll(faults: list[Fault], path: str, rng: random.Random) -> Outcome:
         if outcome.errcode is None and outcome.status is None:
             if fault.errcode is not None:
                 outcome.errcode = fault.errcode
-                outcome.errmsg = fault.errmsg or ERRMSGS.get(
-                    fault.errcode, "injected error"
-                )
+                outcome.errmsg = fault.errmsg or ERRMSGS.get(fault.errcode, "injected error")
             elif fault.status is not None:
                 outcome.status = fault.status
                 outcome.errmsg = fault.errmsg

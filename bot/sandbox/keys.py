@@ -77,9 +77,7 @@ def _new_private_key_pem() -> bytes:
 def public_pem_of(private_pem: bytes) -> bytes:
     """Return the SubjectPublicKeyInfo PEM of a PEM private key."""
     key = serialization.load_pem_private_key(private_pem, password=None)
-    return key.public_key().public_bytes(
-        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
+    return key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
 
 
 def _write(path: Path, data: bytes, mode: int = 0o600) -> None:
@@ -114,9 +112,7 @@ def _complete(directory: Path) -> dict[str, str] | None:
         return None
     meta = json.loads((directory / META_FILE).read_text("utf-8"))
     needed = ("merchant_cert_serial", "platform_public_key_id", "apiv3_key")
-    return (
-        meta if all(isinstance(meta.get(k), str) and meta[k] for k in needed) else None
-    )
+    return meta if all(isinstance(meta.get(k), str) and meta[k] for k in needed) else None
 
 
 def ensure_dev_keys(directory: str | os.PathLike[str]) -> DevKeys:
@@ -132,8 +128,7 @@ def ensure_dev_keys(directory: str | os.PathLike[str]) -> DevKeys:
                 platform = _new_private_key_pem()
                 meta = {
                     "merchant_cert_serial": secrets.token_hex(20).upper(),
-                    "platform_public_key_id": "PUB_KEY_ID_"
-                    + secrets.token_hex(16).upper(),
+                    "platform_public_key_id": "PUB_KEY_ID_" + secrets.token_hex(16).upper(),
                     "apiv3_key": "".join(secrets.choice(_ALPHABET) for _ in range(32)),
                 }
                 _write(path / MERCHANT_KEY_FILE, merchant)

@@ -81,9 +81,7 @@ def _template_error(data: dict[str, Any]) -> Response | None:
         if len(value) > TEMPLATE_VALUE_LIMIT:
             return wx_error(47003, f"argument invalid! data.{key}.value exceeds limit")
     client_msg_id = data.get("client_msg_id")
-    if client_msg_id is not None and (
-        not isinstance(client_msg_id, str) or len(client_msg_id) > 64
-    ):
+    if client_msg_id is not None and (not isinstance(client_msg_id, str) or len(client_msg_id) > 64):
         return wx_error(47003, "argument invalid! client_msg_id")
     return None
 
@@ -140,18 +138,14 @@ def _mass(data: dict[str, Any], recipients: list[str] | None) -> Response:
         if clientmsgid:
             seen = st.mass_ids.get(clientmsgid)
             if seen is not None and now - seen[1] < MASS_DEDUPE_WINDOW:
-                return json_response(
-                    {"errcode": 45065, "errmsg": "clientmsgid exist", "msg_id": seen[0]}
-                )
+                return json_response({"errcode": 45065, "errmsg": "clientmsgid exist", "msg_id": seen[0]})
         if recipients is None:
             filt = data.get("filter") or {}
             tag = filt.get("tag_id", filt.get("group_id"))
             if not filt.get("is_to_all") and tag not in st.tags:
                 return wx_error(40050, "invalid tag id")
             recipients = [
-                u.openid
-                for u in st.users.values()
-                if u.subscribed and (filt.get("is_to_all") or tag in u.tags)
+                u.openid for u in st.users.values() if u.subscribed and (filt.get("is_to_all") or tag in u.tags)
             ]
         else:
             recipients = [o for o in recipients if st.is_subscriber(o)]

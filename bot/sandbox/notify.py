@@ -48,9 +48,7 @@ def transaction_of(order: dict[str, Any]) -> dict[str, Any]:
         data["transaction_id"] = order["transaction_id"]
         data["bank_type"] = "OTHERS"
         data["success_time"] = order["success_time"]
-        data["amount"].update(
-            payer_total=order["amount"]["total"], payer_currency="CNY"
-        )
+        data["amount"].update(payer_total=order["amount"]["total"], payer_currency="CNY")
     return data
 
 
@@ -189,6 +187,4 @@ class Notifier:
                 self.state.notifies.append(entry)
             if ok:
                 return
-            log.info(
-                "sandbox notify %s attempt %d to %s failed", notify_id, attempt, url
-            )
+            log.info("sandbox notify %s attempt %d to %s failed", notify_id, attempt, url)

@@ -19,9 +19,7 @@ SCOPES = ("snsapi_base", "snsapi_userinfo")
 def _with_query(url: str, extra: dict[str, str]) -> str:
     parts = urlsplit(url)
     query = parse_qsl(parts.query, keep_blank_values=True) + list(extra.items())
-    return urlunsplit(
-        (parts.scheme, parts.netloc, parts.path, urlencode(query), parts.fragment)
-    )
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, urlencode(query), parts.fragment))
 
 
 @bp.get("/connect/oauth2/authorize")
@@ -31,9 +29,7 @@ def authorize() -> Response:
     args = request.args
     redirect_uri = args.get("redirect_uri", "")
     if args.get("appid") != st.config.app_id:
-        return Response(
-            "appid 参数错误", status=400, content_type="text/plain; charset=utf-8"
-        )
+        return Response("appid 参数错误", status=400, content_type="text/plain; charset=utf-8")
     if args.get("response_type") != "code" or args.get("scope") not in SCOPES:
         return Response(
             "scope 或 response_type 参数错误",
@@ -46,23 +42,15 @@ def authorize() -> Response:
             status=400,
             content_type="text/plain; charset=utf-8",
         )
-    openid = (
-        args.get("openid")
-        or request.cookies.get(OPENID_COOKIE)
-        or st.config.default_openid
-    )
+    openid = args.get("openid") or request.cookies.get(OPENID_COOKIE) or st.config.default_openid
     code = secrets.token_hex(16)
     with st.lock:
-        st.oauth_codes[code] = OAuthCode(
-            openid, args["scope"], time.time() + st.config.oauth_code_ttl
-        )
+        st.oauth_codes[code] = OAuthCode(openid, args["scope"], time.time() + st.config.oauth_code_ttl)
     response = redirect(
         _with_query(redirect_uri, {"code": code, "state": args.get("state", "")}),
         code=302,
     )
-    response.set_cookie(
-        OPENID_COOKIE, openid, max_age=30 * 86400, httponly=True, samesite="Lax"
-    )
+    response.set_cookie(OPENID_COOKIE, openid, max_age=30 * 86400, httponly=True, samesite="Lax")
     return response
 
 
@@ -101,7 +89,5 @@ def check_token() -> Response:
     with st.lock:
         owner = st.sns_tokens.get(request.args.get("access_token", ""))
     if owner is None or owner != request.args.get("openid"):
-        return wx_error(
-            40001, "invalid credential, access_token is invalid or not latest"
-        )
+        return wx_error(40001, "invalid credential, access_token is invalid or not latest")
     return wx_error(0, "ok")

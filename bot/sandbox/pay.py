@@ -59,15 +59,9 @@ def runtime() -> PayRuntime:
 
 def signed(status: int, data: Any = None) -> Response:
     """A JSON (or empty) response carrying Wechatpay-* signature headers over its exact body."""
-    body = (
-        ""
-        if data is None
-        else json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-    )
+    body = "" if data is None else json.dumps(data, ensure_ascii=False, separators=(",", ":"))
     rt = runtime()
-    response = Response(
-        body, status=status, content_type="application/json; charset=utf-8"
-    )
+    response = Response(body, status=status, content_type="application/json; charset=utf-8")
     response.headers.update(wechatpay_headers(rt.platform_key, rt.key_id, body))
     response.headers["Request-ID"] = secrets.token_hex(16)
     return response
@@ -88,9 +82,7 @@ def _check_signature() -> Response | None:
     rt = runtime()
     if rt.merchant_key is None:
         return None
-    path_qs = request.path + (
-        f"?{request.query_string.decode()}" if request.query_string else ""
-    )
+    path_qs = request.path + (f"?{request.query_string.decode()}" if request.query_string else "")
     fields = verify_request(
         rt.merchant_key,
         request.headers.get("Authorization", ""),
@@ -135,12 +127,8 @@ def _validate(data: Any, trade_type: str, st: State) -> dict[str, Any]:
         raise PayError(400, "MCH_NOT_EXISTS", "商户号不存在")
     if data["appid"] != st.config.app_id:
         raise PayError(400, "APPID_MCHID_NOT_MATCH", "appid和mch_id不匹配")
-    if not isinstance(data["out_trade_no"], str) or not OUT_TRADE_NO.match(
-        data["out_trade_no"]
-    ):
-        raise PayError(
-            400, "PARAM_ERROR", "out_trade_no 须为6-32位数字、大小写字母或_-|*"
-        )
+    if not isinstance(data["out_trade_no"], str) or not OUT_TRADE_NO.match(data["out_trade_no"]):
+        raise PayError(400, "PARAM_ERROR", "out_trade_no 须为6-32位数字、大小写字母或_-|*")
     if not isinstance(data["description"], str) or len(data["description"]) > 127:
         raise PayError(400, "PARAM_ERROR", "description 长度不能超过127")
     url = urlsplit(str(data["notify_url"]))
@@ -195,9 +183,7 @@ def _new_order(data: dict[str, Any], trade_type: str) -> dict[str, Any]:
     if trade_type == "JSAPI":
         order["prepay_id"] = f"wx{stamp}{secrets.token_hex(10)}"
     else:
-        order["code_url"] = (
-            f"weixin://wxpay/bizpayurl?pr={secrets.token_urlsafe(6)[:7]}"
-        )
+        order["code_url"] = f"weixin://wxpay/bizpayurl?pr={secrets.token_urlsafe(6)[:7]}"
     return order
 
 
@@ -215,11 +201,7 @@ def _place(trade_type: str) -> Response:
             if order["trade_state"] == "CLOSED":
                 raise PayError(400, "ORDER_CLOSED", "当前订单已关闭，请重新下单")
             if (
-                any(
-                    order["request"].get(k) != data.get(k)
-                    for k in SAME_ORDER_KEYS
-                    if k != "trade_type"
-                )
+                any(order["request"].get(k) != data.get(k) for k in SAME_ORDER_KEYS if k != "trade_type")
                 or order["trade_type"] != trade_type
             ):
                 raise PayError(400, "INVALID_REQUEST", "201 商户订单号重复")
@@ -262,11 +244,7 @@ def query_by_id(transaction_id: str) -> Response:
     st = state()
     with st.lock:
         found = next(
-            (
-                o
-                for o in st.orders.values()
-                if o.get("transaction_id") == transaction_id
-            ),
+            (o for o in st.orders.values() if o.get("transaction_id") == transaction_id),
             None,
         )
         return _query(st, found)
@@ -313,9 +291,7 @@ def pay_order(
         order["trade_state"] = "SUCCESS"
         order["trade_state_desc"] = STATE_DESC["SUCCESS"]
         stamp = datetime.fromtimestamp(now, CHINA).strftime("%Y%m%d")
-        order["transaction_id"] = (
-            f"4200{secrets.randbelow(10**6):06d}{stamp}{secrets.randbelow(10**10):010d}"
-        )
+        order["transaction_id"] = f"4200{secrets.randbelow(10**6):06d}{stamp}{secrets.randbelow(10**10):010d}"
         order["success_time"] = rfc3339(now)
         order["paid_fault"] = fault
         if not order.get("payer"):

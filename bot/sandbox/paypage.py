@@ -59,11 +59,7 @@ def _page(
             f'<form method="post" action="/sandbox/pay/{escape(out_trade_no)}">'
             '<button type="submit" id="confirm-pay">确认支付</button></form>'
         )
-    transaction = (
-        f"<br>微信支付单号 {escape(order['transaction_id'])}"
-        if order.get("transaction_id")
-        else ""
-    )
+    transaction = f"<br>微信支付单号 {escape(order['transaction_id'])}" if order.get("transaction_id") else ""
     body = PAGE.format(
         title="微信支付（沙箱）",
         description=escape(order["description"]),

@@ -17,9 +17,9 @@ TOKEN_ERRORS = {
 }
 
 
-@bp.before_request
-def _require_access_token() -> Response | None:
-    if request.path in OPEN_PATHS:
+def require_access_token() -> Response | None:
+    """App-wide hook: every /cgi-bin call but the token endpoints needs a valid access_token."""
+    if not request.path.startswith("/cgi-bin/") or request.path in OPEN_PATHS:
         return None
     st = state()
     with st.lock:
@@ -63,9 +63,7 @@ def stable_token() -> Response:
         return error
     st = state()
     with st.lock:
-        value, expires_in = st.issue_stable_token(
-            bool(data.get("force_refresh", False))
-        )
+        value, expires_in = st.issue_stable_token(bool(data.get("force_refresh", False)))
     return json_response({"access_token": value, "expires_in": expires_in})
 
 
@@ -117,9 +115,7 @@ def user_info() -> Response:
     st = state()
     with st.lock:
         info = _user_info(request.args.get("openid", ""))
-    return (
-        json_response(info) if info is not None else wx_error(40003, "invalid openid")
-    )
+    return json_response(info) if info is not None else wx_error(40003, "invalid openid")
 
 
 @bp.post("/user/info/batchget")
@@ -150,10 +146,7 @@ def tags_get() -> Response:
             if user.subscribed:
                 for tag in user.tags:
                     counts[tag] = counts.get(tag, 0) + 1
-        tags = [
-            {"id": tag, "name": name, "count": counts[tag]}
-            for tag, name in st.tags.items()
-        ]
+        tags = [{"id": tag, "name": name, "count": counts[tag]} for tag, name in st.tags.items()]
     return json_response({"tags": tags})
 
 
@@ -213,9 +206,7 @@ def user_tag_get() -> Response:
                     break
     if not page:
         return json_response({"count": 0, "next_openid": ""})
-    return json_response(
-        {"count": len(page), "data": {"openid": page}, "next_openid": page[-1]}
-    )
+    return json_response({"count": len(page), "data": {"openid": page}, "next_openid": page[-1]})
 
 
 @bp.post("/menu/create")
@@ -250,9 +241,7 @@ def selfmenu_info() -> Response:
         menu = st.menu
     if menu is None:
         return json_response({"is_menu_open": 0})
-    return json_response(
-        {"is_menu_open": 1, "selfmenu_info": {"button": menu["button"]}}
-    )
+    return json_response({"is_menu_open": 1, "selfmenu_info": {"button": menu["button"]}})
 
 
 @bp.get("/menu/delete")

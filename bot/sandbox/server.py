@@ -44,9 +44,7 @@ class SandboxServer:
         self.port = server.server_port
         self.url = f"http://{self.host}:{self.port}"
         self.client = SandboxClient(self.url)
-        self._thread = threading.Thread(
-            target=server.serve_forever, name="wechat-sandbox", daemon=True
-        )
+        self._thread = threading.Thread(target=server.serve_forever, name="wechat-sandbox", daemon=True)
 
     @property
     def state(self) -> State:
@@ -80,9 +78,7 @@ class SandboxServer:
         self.stop()
 
 
-def start_in_thread(
-    config: SandboxConfig, host: str = "127.0.0.1", port: int = 0
-) -> SandboxServer:
+def start_in_thread(config: SandboxConfig, host: str = "127.0.0.1", port: int = 0) -> SandboxServer:
     """Serve the sandbox in a daemon thread (port 0: any free port) and return its handle."""
     app, server = _make(config, host, port)
     return SandboxServer(app, server).start()
@@ -103,8 +99,6 @@ def serve(config: SandboxConfig, host: str = "127.0.0.1", port: int = 8001) -> N
             events.stop()
 
 
-def dev_config(
-    keys_dir: str | os.PathLike[str] = "var/sandbox-keys", **overrides: Any
-) -> SandboxConfig:
+def dev_config(keys_dir: str | os.PathLike[str] = "var/sandbox-keys", **overrides: Any) -> SandboxConfig:
     """A config on the development keys in `keys_dir` (created on first use)."""
     return SandboxConfig.from_dev_keys(ensure_dev_keys(Path(keys_dir)), **overrides)

@@ -76,27 +76,19 @@ def parse_authorization(header: str) -> dict[str, str] | None:
     return fields if all(k in fields for k in needed) else None
 
 
-def verify_request(
-    key: rsa.RSAPublicKey, header: str, method: str, path_qs: str, body: str
-) -> dict[str, str] | None:
+def verify_request(key: rsa.RSAPublicKey, header: str, method: str, path_qs: str, body: str) -> dict[str, str] | None:
     """Return the Authorization fields when the merchant's request signature is valid, else None."""
     fields = parse_authorization(header)
     if fields is None:
         return None
-    message = (
-        f"{method}\n{path_qs}\n{fields['timestamp']}\n{fields['nonce_str']}\n{body}\n"
-    )
+    message = f"{method}\n{path_qs}\n{fields['timestamp']}\n{fields['nonce_str']}\n{body}\n"
     return fields if rsa_verify(key, message, fields["signature"]) else None
 
 
-def encrypt_resource(
-    apiv3_key: str, payload: dict[str, object], associated_data: str
-) -> dict[str, str]:
+def encrypt_resource(apiv3_key: str, payload: dict[str, object], associated_data: str) -> dict[str, str]:
     """Encrypt a notify resource with AEAD_AES_256_GCM under the APIv3 key, as WeChat Pay does."""
     nonce = secrets.token_hex(6)
-    plaintext = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode(
-        "utf-8"
-    )
+    plaintext = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     ciphertext = AESGCM(apiv3_key.encode("utf-8")).encrypt(
         nonce.encode("utf-8"), plaintext, associated_data.encode("utf-8")
     )

@@ -89,9 +89,7 @@ class State:
         now = time.time()
         token = secrets.token_urlsafe(96)[:128]
         if self.current_token in self.tokens:
-            self.tokens[self.current_token] = min(
-                self.tokens[self.current_token], now + OLD_TOKEN_GRACE
-            )
+            self.tokens[self.current_token] = min(self.tokens[self.current_token], now + OLD_TOKEN_GRACE)
         self.tokens[token] = now + self.config.token_ttl
         self.current_token = token
         return token
@@ -127,9 +125,7 @@ class State:
             self.next_tag_id += 1
         return self.tag_ids[name]
 
-    def subscribe(
-        self, openids: list[str] | tuple[str, ...], tags: list[int] | None = None
-    ) -> int:
+    def subscribe(self, openids: list[str] | tuple[str, ...], tags: list[int] | None = None) -> int:
         """Make these openids current subscribers (new ones go to the end of the follower list)."""
         now = int(time.time())
         added = 0
