@@ -128,9 +128,15 @@ def receiver() -> Iterator[NotifyReceiver]:
 
 
 @pytest.fixture
-def wxpay(sandbox: SandboxServer, dev_keys: DevKeys, receiver: NotifyReceiver) -> WeChatPay:
+def wxpay_factory(sandbox: SandboxServer, dev_keys: DevKeys) -> Callable[[str], WeChatPay]:
+    """Build wechatpayv3 clients on the sandbox for a given notify_url."""
+    return lambda notify_url: make_pay_client(sandbox, dev_keys, notify_url)
+
+
+@pytest.fixture
+def wxpay(wxpay_factory: Callable[[str], WeChatPay], receiver: NotifyReceiver) -> WeChatPay:
     """The real wechatpayv3 client (platform-public-key mode) with its API host pointed at the sandbox."""
-    return make_pay_client(sandbox, dev_keys, receiver.url)
+    return wxpay_factory(receiver.url)
 
 
 def make_pay_client(sandbox: SandboxServer, keys: DevKeys, notify_url: str, **kwargs: Any) -> WeChatPay:
