@@ -46,17 +46,11 @@ class SandboxClient:
         openid: str | None = None,
         kind: str | None = None,
         template_id: str | None = None,
+        after: int | None = None,
     ) -> list[dict[str, Any]]:
-        """Messages delivered (to one openid, or to everyone)."""
-        params = {
-            k: v
-            for k, v in (
-                ("openid", openid),
-                ("kind", kind),
-                ("template_id", template_id),
-            )
-            if v
-        }
+        """Messages delivered (to one openid, or to everyone), oldest first; `after` is a message `seq`."""
+        pairs = (("openid", openid), ("kind", kind), ("template_id", template_id), ("after", after))
+        params = {k: v for k, v in pairs if v is not None}
         return self._call("GET", "/sandbox/messages", params=params)["messages"]
 
     def wait_for_messages(

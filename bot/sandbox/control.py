@@ -61,20 +61,22 @@ def calls_summary() -> Response:
 
 @bp.get("/messages")
 def messages() -> Response:
-    """Messages actually delivered: ?openid= (else all), ?kind=custom|template|mass, ?template_id=."""
-    openid, kind, template_id = (
-        request.args.get("openid"),
-        request.args.get("kind"),
-        request.args.get("template_id"),
-    )
+    """Messages actually delivered: ?openid= (else all), ?kind=custom|template|mass, ?template_id=, ?since=, ?after=."""
+    openid, kind, template_id = request.args.get("openid"), request.args.get("kind"), request.args.get("template_id")
+    since, after = _float_arg("since"), _float_arg("after")
     st = state()
     with st.lock:
         pool = st.messages.get(openid, []) if openid else [m for ms in st.messages.values() for m in ms]
         found = [
             m
             for m in pool
-            if (kind is None or m["kind"] == kind) and (template_id is None or m.get("template_id") == template_id)
+            if (kind is None or m["kind"] == kind)
+            and (template_id is None or m.get("template_id") == template_id)
+            and (since is None or m["time"] >= since)
+            and (after is None or m["seq"] > after)
         ]
+    if not openid:
+        found.sort(key=lambda m: m["seq"])
     return json_response({"messages": found, "count": len(found)})
 
 

@@ -44,7 +44,7 @@ class SandboxServer:
         self.port = server.server_port
         self.url = f"http://{self.host}:{self.port}"
         self.client = SandboxClient(self.url)
-        self._thread = threading.Thread(target=server.serve_forever, name="wechat-sandbox", daemon=True)
+        self._thread = threading.Thread(target=server.serve_forever, args=(0.05,), name="wechat-sandbox", daemon=True)
 
     @property
     def state(self) -> State:

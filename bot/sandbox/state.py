@@ -63,6 +63,7 @@ class State:
         self.messages: dict[str, list[dict[str, Any]]] = {}
         self.template_counts: dict[str, Counter[str]] = {}
         self.kind_counts: Counter[str] = Counter()
+        self.delivery_seq = 0
         self.client_msg_ids: dict[tuple[str, str], tuple[int, float]] = {}
         self.mass_ids: dict[str, tuple[int, float]] = {}
         self.next_msgid = 1_000_000_000 + self.rng.randrange(1_000_000)
@@ -207,6 +208,8 @@ class State:
         """Record a message that reached `openid`."""
         record.setdefault("time", time.time())
         record["openid"] = openid
+        self.delivery_seq += 1
+        record["seq"] = self.delivery_seq
         self.messages.setdefault(openid, []).append(record)
         self.kind_counts[record["kind"]] += 1
         template_id = record.get("template_id")
