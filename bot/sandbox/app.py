@@ -106,7 +106,8 @@ def _response_fields(response: Response) -> dict[str, Any]:
             fields["code"] = data["code"]
         elif not request.path.startswith("/v3/"):
             fields["errcode"] = 0
-        fields["response"] = data
+        if fields["errcode"] or fields.get("code") or "msgid" in data or "msg_id" in data:
+            fields["response"] = data
     return fields
 
 

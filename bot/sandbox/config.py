@@ -30,7 +30,7 @@ class SandboxConfig:
     callback_url: str | None = None
     callback_token: str | None = None
     account_id: str = "gh_sandbox000000"
-    calls_limit: int = 300_000
+    calls_limit: int = 200_000
     notify_timeout: float = 5.0
 
     def __post_init__(self) -> None:

@@ -89,7 +89,9 @@ class NotifyReceiver:
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 with receiver.received:
                     status = receiver.statuses.pop(0) if receiver.statuses else 200
-                    receiver.requests.append({"headers": dict(self.headers), "body": body.decode("utf-8")})
+                    receiver.requests.append(
+                        {"path": self.path, "headers": dict(self.headers), "body": body.decode("utf-8")}
+                    )
                     receiver.received.notify_all()
                 payload = json.dumps({"code": "SUCCESS" if status < 300 else "FAIL", "message": ""}).encode()
                 self.send_response(status)
