@@ -1,0 +1,1 @@
+"""Service wiring: configuration, storage, the WeChat callback, platform clients and the CLI."""

@@ -1,0 +1,173 @@
+"""Command-line interface: workers, sandbox, terminal chat, KB and index tools, evaluation, benchmarks."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from bot.config import ConfigError, Settings
+from bot.errors import ServiceError, exit_code_of
+
+
+def settings() -> Settings:
+    """Settings from the environment, or a one-line error and exit code 2."""
+    try:
+        return Settings.from_env()
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def deps() -> Any:
+    """Deps for commands that touch Redis, the database or the platform."""
+    from bot import logs
+    from bot.deps import build_deps
+
+    current = settings()
+    logs.setup(current.log_level)
+    return build_deps(current)
+
+
+class Group(click.Group):
+    """Maps ServiceError to its exit code and a one-line message."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ServiceError as exc:
+            click.echo(f"error: {exc.message}", err=True)
+            sys.exit(exit_code_of(exc))
+
+
+@click.group(cls=Group)
+def cli() -> None:
+    """Knowledge-payment WeChat official account service."""
+
+
+@cli.command()
+@click.option("--burst", is_flag=True, help="Exit when the queue is empty.")
+def worker(burst: bool) -> None:
+    """Run an RQ worker (with the scheduler and periodic jobs)."""
+    from workers.runner import run_forever
+
+    current = deps()
+    current.knowledge.reload()
+    run_forever(current, burst=burst)
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8001, show_default=True, type=int)
+@click.option("--keys", "keys_dir", default="var/sandbox-keys", show_default=True, type=click.Path(path_type=Path))
+def sandbox(host: str, port: int, keys_dir: Path) -> None:
+    """Run the local fake of the WeChat platform and WeChat Pay."""
+    from bot.config import SANDBOX_APP_ID, SANDBOX_APP_SECRET
+    from bot.sandbox import dev_config, serve
+
+    config = dev_config(keys_dir, app_id=SANDBOX_APP_ID, app_secret=SANDBOX_APP_SECRET)
+    click.echo(f"sandbox on http://{host}:{port} (keys in {keys_dir})")
+    serve(config, host=host, port=port)
+
+
+@cli.command()
+@click.option("--url", default="http://127.0.0.1:8000/wechat", show_default=True, help="The callback URL.")
+@click.option("--sandbox", "sandbox_url", default="http://127.0.0.1:8001", show_default=True)
+@click.option("--openid", default="o-terminal-user", show_default=True)
+def chat(url: str, sandbox_url: str, openid: str) -> None:
+    """Chat with the account as a subscriber from the terminal."""
+    from bot.terminal import run_chat
+
+    run_chat(settings(), url, sandbox_url, openid)
+
+
+@cli.group()
+def kb() -> None:
+    """Knowledge-base tools."""
+
+
+@kb.command("check")
+@click.argument("directory", required=False, type=click.Path(path_type=Path))
+def kb_check(directory: Path | None) -> None:
+    """Validate a KB folder; print each problem as path:line: message."""
+    from index import check_kb
+
+    root = directory or Path(_env_knowledge_dir())
+    if not root.is_dir():
+        raise click.ClickException(f"{root} is not a directory")
+    problems = check_kb(root)
+    for problem in problems:
+        click.echo(str(problem))
+    if problems:
+        click.echo(f"{len(problems)} problem(s) in {root}", err=True)
+        sys.exit(1)
+    click.echo(f"{root}: OK")
+
+
+def _env_knowledge_dir() -> str:
+    import os
+
+    from bot.config import ROOT
+
+    return os.environ.get("KNOWLEDGE_DIR") or str(ROOT / "knowledge")
+
+
+@cli.group()
+def index() -> None:
+    """Search-index tools."""
+
+
+@index.command("build")
+def index_build() -> None:
+    """Build (or confirm) the index for the current KB ahead of time."""
+    from bot.knowledge import Knowledge
+
+    current = settings()
+    knowledge = Knowledge(current.knowledge_dir, current.index_dir, current.embedding_model)
+    result = knowledge.reload(force=True)
+    if not result.ok:
+        for problem in result.problems:
+            click.echo(problem)
+        raise click.ClickException("knowledge base failed its check")
+    click.echo(f"index ready in {current.index_dir} (fingerprint {result.fingerprint[:12]})")
+
+
+@cli.group()
+def menu() -> None:
+    """The account's custom menu."""
+
+
+@menu.command("push")
+def menu_push() -> None:
+    """Publish the menu from account.yaml to the platform."""
+    from wechatpy.exceptions import WeChatClientException
+
+    from bot.errors import from_wechat
+
+    current = deps()
+    menu_json = current.knowledge.engine.kb.account.menu
+    try:
+        current.wechat.menu.create(menu_json)
+    except WeChatClientException as exc:
+        raise from_wechat(exc) from None
+    click.echo(f"menu published ({len(menu_json.get('button', []))} buttons)")
+
+
+@cli.group()
+def db() -> None:
+    """Database tools."""
+
+
+@db.command("upgrade")
+def db_upgrade() -> None:
+    """Apply pending migrations."""
+    from bot.db import make_engine, migrate
+
+    migrate(make_engine(settings().database_url))
+    click.echo("database schema is current")
+
+
+def main() -> None:
+    """Entry point."""
+    cli(prog_name="python -m bot")

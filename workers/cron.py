@@ -1,0 +1,15 @@
+"""Periodic jobs, declared in one place with rq's cron.register."""
+
+from __future__ import annotations
+
+from redis import Redis
+from rq import cron
+from rq.cron import CronScheduler
+
+from workers import housekeeping
+
+
+def build_cron(connection: Redis, queue_name: str) -> CronScheduler:
+    """A CronScheduler holding every periodic job of the service."""
+    cron.register(housekeeping.reload_knowledge, queue_name, interval=300, name="reload-knowledge")
+    return cron.create_cron(connection)
