@@ -31,6 +31,14 @@ TEMPLATE_VALUE_LIMIT = 20
 MASS_DEDUPE_WINDOW = 24 * 3600
 
 
+def _content(msgtype: str, body: dict[str, Any]) -> dict[str, Any]:
+    """How a delivered message is recorded: `content` is the text of a text message, else its body."""
+    if msgtype == "text":
+        text = body.get("content")
+        return {"content": text, "text": text, "body": body}
+    return {"content": body, "body": body}
+
+
 def _events() -> EventSender | None:
     return current_app.extensions.get("wechat_sandbox_events")
 
@@ -59,9 +67,7 @@ def custom_send() -> Response:
             st.subscribe([touser])
         elif not user.subscribed:
             return wx_error(43004, "require subscribe")
-        record: dict[str, Any] = {"kind": "custom", "msgtype": msgtype, "content": body}
-        if msgtype == "text":
-            record["text"] = body.get("content")
+        record: dict[str, Any] = {"kind": "custom", "msgtype": msgtype, **_content(msgtype, body)}
         st.deliver(touser, record)
     return wx_ok()
 
@@ -159,11 +165,10 @@ def _mass(data: dict[str, Any], recipients: list[str] | None) -> Response:
                 {
                     "kind": "mass",
                     "msgtype": msgtype,
-                    "content": body,
+                    **_content(msgtype, body),
                     "msg_id": msg_id,
                     "clientmsgid": clientmsgid,
                     "time": now,
-                    **({"text": body.get("content")} if msgtype == "text" else {}),
                 },
             )
     events = _events()
@@ -219,8 +224,7 @@ def mass_preview() -> Response:
             {
                 "kind": "mass_preview",
                 "msgtype": msgtype,
-                "content": body,
-                **({"text": body.get("content")} if msgtype == "text" else {}),
+                **_content(msgtype, body),
             },
         )
     return wx_ok()
