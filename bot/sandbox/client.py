@@ -150,8 +150,9 @@ class SandboxClient:
 
     # pay --------------------------------------------------------------------
     def pay(self, out_trade_no: str, fault: str | None = None, **options: Any) -> dict[str, Any]:
-        """Pay an order and fire its notify. fault: duplicate (count=3), delay (delay=2 s), tamper,
-        wrong_amount (amount=total+1), late; options may also carry openid."""
+        """Pay an order and fire its notify; options may carry openid. Faults: duplicate (count=3 copies at once),
+        delay (delay=2 s), tamper (body changed after signing), wrong_amount (amount=total+1, signed), late (pay
+        a closed order), stale (signed age=600 s ago), forged (signed with a key that is not the platform's)."""
         body: dict[str, Any] = dict(options)
         if fault:
             body["fault"] = fault

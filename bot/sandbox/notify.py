@@ -12,13 +12,15 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import requests
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from bot.sandbox.signing import encrypt_resource, load_private_key, wechatpay_headers
 from bot.sandbox.state import State
 
 log = logging.getLogger(__name__)
 CHINA = timezone(timedelta(hours=8))
-PAY_FAULTS = ("duplicate", "delay", "tamper", "wrong_amount", "late")
+PAY_FAULTS = ("duplicate", "delay", "tamper", "wrong_amount", "late", "stale", "forged")
+STALE_SECONDS = 600
 
 
 def rfc3339(ts: float | None = None) -> str:
@@ -59,6 +61,13 @@ class Notifier:
         self.state = state
         self.config = state.config
         self.key = load_private_key(self.config.platform_private_key_pem)
+        self._forged_key: rsa.RSAPrivateKey | None = None
+
+    def _forger(self) -> rsa.RSAPrivateKey:
+        """A key that is not the platform's, to sign forged notifies."""
+        if self._forged_key is None:
+            self._forged_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        return self._forged_key
 
     def envelope(self, transaction: dict[str, Any], notify_id: str) -> str:
         """The JSON body of one notify with `transaction` encrypted under the APIv3 key."""
@@ -119,7 +128,9 @@ class Notifier:
             wrong = int(opts.get("amount", transaction["amount"]["total"] + 1))
             transaction["amount"].update(total=wrong, payer_total=wrong)
         body = self.envelope(transaction, notify_id)
-        headers = wechatpay_headers(self.key, self.config.platform_public_key_id, body)
+        key = self._forger() if fault == "forged" else self.key
+        at = time.time() - float(opts.get("age", STALE_SECONDS)) if fault == "stale" else None
+        headers = wechatpay_headers(key, self.config.platform_public_key_id, body, at)
         if fault == "tamper":
             forged = deepcopy(transaction)
             cheap = int(opts.get("amount", 1))

@@ -53,9 +53,9 @@ def rsa_verify(key: rsa.RSAPublicKey, message: str, signature: str) -> bool:
     return True
 
 
-def wechatpay_headers(key: rsa.RSAPrivateKey, key_id: str, body: str) -> dict[str, str]:
+def wechatpay_headers(key: rsa.RSAPrivateKey, key_id: str, body: str, at: float | None = None) -> dict[str, str]:
     """The Wechatpay-* headers that sign `body` the way WeChat Pay signs responses and notifies."""
-    timestamp = str(int(time.time()))
+    timestamp = str(int(time.time() if at is None else at))
     nonce = secrets.token_hex(16).upper()
     return {
         "Wechatpay-Timestamp": timestamp,

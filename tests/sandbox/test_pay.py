@@ -208,3 +208,28 @@ def test_sandbox_without_request_verification(verify: bool, dev_keys: DevKeys) -
         url = f"{server.url}/v3/pay/transactions/out-trade-no/ANY0000001?mchid={server.config.mch_id}"
         response = requests.get(url, timeout=5)
         assert response.status_code == 404 and response.headers["Wechatpay-Signature"]
+
+
+def test_fault_stale_is_signed_long_ago(sandbox: SandboxServer, wxpay: WeChatPay, receiver: Any) -> None:
+    _order(wxpay, "STALE0000001")
+    sandbox.client.pay("STALE0000001", fault="stale", age=900)
+    notify = receiver.wait(1)[0]
+    assert _verified(wxpay, notify) is not None  # the signature is valid, only its timestamp is old
+    assert time.time() - int(notify["headers"]["Wechatpay-Timestamp"]) >= 900
+
+
+def test_fault_forged_is_signed_by_another_key(sandbox: SandboxServer, wxpay: WeChatPay, receiver: Any) -> None:
+    _order(wxpay, "FORGED000001")
+    sandbox.client.pay("FORGED000001", fault="forged")
+    assert _verified(wxpay, receiver.wait(1)[0]) is None
+
+
+def test_pay_page_returns_to_the_merchant(sandbox: SandboxServer, wxpay: WeChatPay, receiver: Any) -> None:
+    _order(wxpay, "RETURN000001")
+    back = "http://service.test/articles/py-intro?o=RETURN000001"
+    page = requests.get(f"{sandbox.url}/sandbox/pay/RETURN000001", params={"return_url": back}, timeout=5)
+    assert 'name="return_url"' in page.text
+    done = requests.post(f"{sandbox.url}/sandbox/pay/RETURN000001", data={"return_url": back}, timeout=5)
+    assert 'http-equiv="refresh"' in done.text and 'id="return"' in done.text
+    assert "http://service.test/articles/py-intro?o=RETURN000001" in done.text
+    receiver.wait(1)
