@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from typing import Any
 
@@ -71,6 +72,7 @@ class WeChatClient(_WeChatClient):
         self._redis = redis_client
         self._lock_key = f"{prefix}wechat:{appid}:token-lock"
         self._last_token: str | None = None
+        self._depth = threading.local()
 
     def _rebase(self, url: str) -> str:
         if url.startswith(REAL_API_BASE_URL):
@@ -81,14 +83,17 @@ class WeChatClient(_WeChatClient):
         if "api_base_url" in kwargs:
             kwargs["api_base_url"] = self._rebase(kwargs["api_base_url"])
         url_or_endpoint = self._rebase(url_or_endpoint)
-        params = kwargs.get("params")
+        params = kwargs.setdefault("params", {})
         if isinstance(params, dict) and "access_token" not in params:
             params["access_token"] = self.access_token
             self._last_token = params["access_token"]
+        self._depth.value = getattr(self._depth, "value", 0) + 1
         try:
             return super()._request(method, url_or_endpoint, **kwargs)
         except requests.RequestException as exc:
             raise WeChatClientException(errcode=None, errmsg=f"network error: {exc}", client=self) from exc
+        finally:
+            self._depth.value -= 1
 
     @property
     def access_token(self) -> str:
@@ -99,7 +104,9 @@ class WeChatClient(_WeChatClient):
         return self._refresh(force=False)
 
     def fetch_access_token(self) -> dict[str, Any]:
-        """Called by wechatpy after 40001/42001: force a new token unless another process already did."""
+        """Called by wechatpy after 40001/42001: force a new token unless another process already did; retry once."""
+        if getattr(self._depth, "value", 0) > 1:
+            raise WeChatClientException(40001, "access token rejected again after a refresh", client=self)
         current = self.session.get(self.access_token_key)
         if current and current != self._last_token:
             return {"access_token": current}
