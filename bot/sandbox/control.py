@@ -151,11 +151,9 @@ def seed_users() -> Response:
     data = body_json() or {}
     if not isinstance(data, dict):
         return _bad("expected a JSON object")
-    count, openids, tags = (
-        int(data.get("count") or 0),
-        data.get("openids") or [],
-        data.get("tags") or [],
-    )
+    count, openids, tags = data.get("count") or 0, data.get("openids") or [], data.get("tags") or []
+    if not isinstance(count, int):
+        return _bad("count must be an integer")
     prefix = str(data.get("prefix") or DEFAULT_PREFIX)
     if count < 0 or not isinstance(openids, list) or not isinstance(tags, list) or len(prefix) > 22:
         return _bad("count >= 0, openids and tags lists, prefix up to 22 characters")

@@ -148,7 +148,7 @@ def _mass(data: dict[str, Any], recipients: list[str] | None) -> Response:
         if recipients is None:
             filt = data.get("filter") or {}
             tag = filt.get("tag_id", filt.get("group_id"))
-            if not filt.get("is_to_all") and tag not in st.tags:
+            if not filt.get("is_to_all") and (not isinstance(tag, int) or tag not in st.tags):
                 return wx_error(40050, "invalid tag id")
             recipients = [
                 u.openid for u in st.users.values() if u.subscribed and (filt.get("is_to_all") or tag in u.tags)

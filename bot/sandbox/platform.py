@@ -154,7 +154,8 @@ def tags_get() -> Response:
 def tags_create() -> Response:
     """POST /cgi-bin/tags/create {tag: {name}}."""
     data = body_json()
-    name = (data.get("tag") or {}).get("name") if isinstance(data, dict) else None
+    tag = data.get("tag") if isinstance(data, dict) else None
+    name = tag.get("name") if isinstance(tag, dict) else None
     if not isinstance(name, str) or not name or len(name) > 30:
         return wx_error(45158, "tag name too long")
     st = state()
@@ -174,7 +175,7 @@ def tags_batchtagging() -> Response:
     st = state()
     with st.lock:
         tag = data.get("tagid")
-        if tag not in st.tags:
+        if not isinstance(tag, int) or tag not in st.tags:
             return wx_error(45159, "invalid tag id")
         for openid in data["openid_list"]:
             user = st.users.get(openid)
@@ -194,9 +195,9 @@ def user_tag_get() -> Response:
     st = state()
     with st.lock:
         tag = data.get("tagid")
-        if tag not in st.tags:
+        if not isinstance(tag, int) or tag not in st.tags:
             return wx_error(45159, "invalid tag id")
-        start = st.follow_pos.get(data.get("next_openid") or "", -1) + 1
+        start = st.follow_pos.get(str(data.get("next_openid") or ""), -1) + 1
         page = []
         for openid in st.follow_order[start:]:
             user = st.users[openid]

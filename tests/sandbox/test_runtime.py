@@ -99,3 +99,11 @@ def test_command_line_config(tmp_path: Path) -> None:
         assert server.client.seed_users()["total"] == 1
         server.client.reset()
         assert server.client.seed_users()["total"] == 1
+
+
+def test_control_refuses_bad_input(sandbox: SandboxServer) -> None:
+    for body in ({"count": "many"}, {"count": -1}, {"openids": "oA"}, {"prefix": "x" * 23}):
+        response = requests.post(f"{sandbox.url}/sandbox/users", json=body, timeout=5)
+        assert response.status_code == 400, body
+    assert requests.post(f"{sandbox.url}/sandbox/faults", data="nope", timeout=5).status_code == 400
+    assert requests.post(f"{sandbox.url}/sandbox/users/oNobody/unsubscribe", timeout=5).status_code == 404
