@@ -1,0 +1,54 @@
+"""Per-KB gate calibration at index build, from a shipped domain-neutral set of off-topic messages."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from importlib import resources
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from index.intent import content_request
+from index.normalize import is_contentless, normalize
+
+if TYPE_CHECKING:
+    from index.engine import Engine
+    from index.vectors import EmbeddingCache
+
+
+@lru_cache(maxsize=1)
+def offtopic_messages() -> tuple[str, ...]:
+    """The shipped off-topic/chit-chat messages (index/data/offtopic.txt)."""
+    text = resources.files("index").joinpath("data/offtopic.txt").read_text(encoding="utf-8")
+    return tuple(ln.strip() for ln in text.splitlines() if ln.strip() and not ln.startswith("#"))
+
+
+def negative_features(engine: Engine, cache: EmbeddingCache) -> dict[str, np.ndarray]:
+    """Top FAQ score and top item score of each off-topic message against this KB."""
+    faq_top, item_top = [], []
+    norms = [normalize(m) for m in offtopic_messages()]
+    norms = [n for n in norms if not is_contentless(n)]
+    topics = []
+    for n in norms:
+        req = content_request(n)
+        topics.append(req.topic if req.explicit and req.topic else n)
+    qv = cache.encode(norms, "query")
+    tv = cache.encode(topics, "query")
+    for n, t, q, v in zip(norms, topics, qv, tv, strict=True):
+        faq, _, _ = engine.faq_scores(n, q)
+        faq_top.append(float(faq.max()) if len(faq) else 0.0)
+        items, _, _ = engine.item_scores(t, v, k=10)
+        item_top.append(items[0][1] if items else 0.0)
+    return {"faq": np.array(faq_top), "item": np.array(item_top)}
+
+
+def calibrate(engine: Engine, cache: EmbeddingCache) -> dict[str, float]:
+    """Gate thresholds for this KB: high quantiles of off-topic scores."""
+    neg = negative_features(engine, cache)
+    out: dict[str, float] = {}
+    for name, vals in neg.items():
+        if len(vals) == 0:
+            continue
+        for q in (50, 90, 95, 98, 100):
+            out[f"{name}_q{q}"] = float(np.percentile(vals, q))
+    return out

@@ -1,0 +1,294 @@
+"""Reading and checking KB files, reporting each problem with its file and line."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from index import yamlnodes
+from index.account import TEXT_FIELDS
+from index.model import FaqEntry, Item, Problem
+from index.yamlnodes import Located, YamlSyntax
+
+ID_RE = re.compile(r"^[a-z0-9-]+$")
+PRICE_RE = re.compile(r"^\d+\.\d{2}$")
+DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+PAYWALL_RE = re.compile(r"^\s*<!--\s*paywall\s*-->\s*$")
+MAX_ANSWER = 600
+FAQ_REQUIRED = ("id", "question", "answer")
+ITEM_REQUIRED = ("id", "title", "kind", "price", "tags", "summary", "author", "published")
+KINDS = ("article", "course")
+
+
+def kb_files(root: Path) -> list[Path]:
+    """The files the service reads, in a stable order (everything else is ignored)."""
+    out = sorted((root / "faq").glob("*.yaml")) + sorted((root / "articles").glob("*.md"))
+    out += [p for p in (root / "account.yaml", root / "userdict.txt") if p.is_file()]
+    return [p for p in out if p.is_file()]
+
+
+@dataclass
+class Parsed:
+    """What was read from a KB folder, plus every problem found on the way."""
+
+    problems: list[Problem] = field(default_factory=list)
+    faqs: list[FaqEntry] = field(default_factory=list)
+    items: list[Item] = field(default_factory=list)
+    account: dict[str, Any] = field(default_factory=dict)
+    userdict: list[str] = field(default_factory=list)
+
+
+class _Checker:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.out = Parsed()
+        self.seen_ids: dict[str, str] = {}
+
+    def problem(self, path: Path, line: int, message: str) -> None:
+        self.out.problems.append(Problem(str(path), line, message))
+
+    def check_id(self, path: Path, loc: Located | None, line: int) -> str | None:
+        if loc is None:
+            return None
+        value = loc.value
+        if not isinstance(value, str) or not ID_RE.match(value):
+            self.problem(path, loc.line, f"bad id {value!r}: must match [a-z0-9-]+")
+            return None
+        where = f"{path}:{loc.line}"
+        if value in self.seen_ids:
+            self.problem(path, loc.line, f"duplicate id {value!r} (first at {self.seen_ids[value]})")
+            return None
+        self.seen_ids[value] = where
+        return value
+
+    def text(self, path: Path, f: dict[str, Located], key: str, line: int) -> str | None:
+        loc = f.get(key)
+        if loc is None or loc.value is None or (isinstance(loc.value, str) and not loc.value.strip()):
+            self.problem(path, loc.line if loc else line, f"missing required field '{key}'")
+            return None
+        if not isinstance(loc.value, str | int | float):
+            self.problem(path, loc.line, f"field '{key}' must be text")
+            return None
+        return str(loc.value).strip()
+
+    def str_list(self, path: Path, f: dict[str, Located], key: str) -> list[str]:
+        loc = f.get(key)
+        if loc is None or loc.value is None:
+            return []
+        if not isinstance(loc.value, list) or not all(isinstance(v, str | int | float) for v in loc.value):
+            self.problem(path, loc.line, f"field '{key}' must be a list of texts")
+            return []
+        return [str(v).strip() for v in loc.value if str(v).strip()]
+
+    # FAQ -----------------------------------------------------------------
+    def faq_file(self, path: Path) -> None:
+        try:
+            doc = yamlnodes.parse(path.read_text(encoding="utf-8"))
+        except YamlSyntax as exc:
+            self.problem(path, exc.line, exc.message)
+            return
+        except UnicodeDecodeError:
+            self.problem(path, 1, "file is not UTF-8")
+            return
+        if doc.value is None:
+            return
+        if not isinstance(doc.value, list):
+            self.problem(path, doc.line, "FAQ file must be a YAML list of entries")
+            return
+        for entry in yamlnodes.items(doc):
+            if not isinstance(entry.value, dict):
+                self.problem(path, entry.line, "FAQ entry must be a mapping with id, question, answer")
+                continue
+            f = yamlnodes.fields(entry)
+            for key in FAQ_REQUIRED:
+                if key not in f:
+                    self.problem(path, entry.line, f"missing required field '{key}'")
+            fid = self.check_id(path, f.get("id"), entry.line)
+            question = self.text(path, f, "question", entry.line) if "question" in f else None
+            answer = self.text(path, f, "answer", entry.line) if "answer" in f else None
+            if answer is not None and len(answer) > MAX_ANSWER:
+                self.problem(path, f["answer"].line,
+                             f"answer is {len(answer)} characters, at most {MAX_ANSWER} allowed")
+                answer = None
+            similar = self.str_list(path, f, "similar")
+            tags = self.str_list(path, f, "tags")
+            if fid and question and answer is not None:
+                self.out.faqs.append(FaqEntry(fid, question, similar, answer, tags))
+
+    # Articles ------------------------------------------------------------
+    def article_file(self, path: Path) -> None:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            self.problem(path, 1, "file is not UTF-8")
+            return
+        lines = text.splitlines()
+        if not lines or lines[0].strip() != "---":
+            self.problem(path, 1, "bad front matter: file must start with a '---' line")
+            return
+        end = next((i for i in range(1, len(lines)) if lines[i].strip() == "---"), None)
+        if end is None:
+            self.problem(path, 1, "bad front matter: no closing '---' line")
+            return
+        try:
+            doc = yamlnodes.parse("\n".join(lines[1:end]), line_offset=1)
+        except YamlSyntax as exc:
+            self.problem(path, exc.line, exc.message.replace("YAML", "front matter YAML", 1))
+            return
+        if not isinstance(doc.value, dict):
+            self.problem(path, 2, "bad front matter: must be a YAML mapping")
+            return
+        f = yamlnodes.fields(doc, line_offset=1)
+        for key in ITEM_REQUIRED:
+            if key not in f:
+                self.problem(path, 1, f"missing required field '{key}'")
+        ok = all(k in f for k in ITEM_REQUIRED)
+        iid = self.check_id(path, f.get("id"), 1)
+        title = self.text(path, f, "title", 1) if "title" in f else None
+        summary = self.text(path, f, "summary", 1) if "summary" in f else None
+        author = self.text(path, f, "author", 1) if "author" in f else None
+        kind = f.get("kind")
+        if kind is not None and kind.value not in KINDS:
+            self.problem(path, kind.line, f"bad kind {kind.value!r}: must be article or course")
+            ok = False
+        price_fen = self.price(path, f.get("price"))
+        published = self.date(path, f.get("published"))
+        tags = self.str_list(path, f, "tags")
+        if "tags" in f and not tags:
+            self.problem(path, f["tags"].line, "field 'tags' must list at least one tag")
+        body = lines[end + 1:]
+        marks = [i for i, ln in enumerate(body) if PAYWALL_RE.match(ln)]
+        if not marks:
+            self.problem(path, end + 2 if body else end + 1, "missing '<!-- paywall -->' marker line")
+            ok = False
+        elif len(marks) > 1:
+            self.problem(path, end + 2 + marks[1], "more than one '<!-- paywall -->' marker")
+            ok = False
+        if not (ok and iid and title and summary and author and price_fen and published):
+            return
+        cut = marks[0]
+        self.out.items.append(Item(
+            id=iid, title=title, kind=str(kind.value), price_fen=price_fen, tags=tags,
+            summary=summary, author=author, published=published,
+            preview_md="\n".join(body[:cut]).strip(), paid_md="\n".join(body[cut + 1:]).strip(),
+        ))
+
+    def price(self, path: Path, loc: Located | None) -> int | None:
+        if loc is None:
+            return None
+        raw = loc.raw()
+        if raw is None or not PRICE_RE.match(raw.strip()) or Decimal(raw) <= 0:
+            self.problem(path, loc.line, f"bad price {raw if raw is not None else loc.value!r}: "
+                         "must be greater than 0 with two decimals, e.g. 19.90")
+            return None
+        return int(Decimal(raw) * 100)
+
+    def date(self, path: Path, loc: Located | None) -> date | None:
+        if loc is None:
+            return None
+        raw = (loc.raw() or "").strip()
+        try:
+            if not DATE_RE.match(raw):
+                raise ValueError
+            return date.fromisoformat(raw)
+        except ValueError:
+            self.problem(path, loc.line, f"bad date {raw or loc.value!r}: must be YYYY-MM-DD")
+            return None
+
+    # account.yaml and userdict.txt ----------------------------------------
+    def account_file(self, path: Path) -> None:
+        try:
+            doc = yamlnodes.parse(path.read_text(encoding="utf-8"))
+        except YamlSyntax as exc:
+            self.problem(path, exc.line, exc.message)
+            return
+        if doc.value is None:
+            return
+        if not isinstance(doc.value, dict):
+            self.problem(path, doc.line, "account.yaml must be a YAML mapping")
+            return
+        f = yamlnodes.fields(doc)
+        good: dict[str, Any] = {}
+        for key in TEXT_FIELDS:
+            if key in f:
+                if isinstance(f[key].value, str) and f[key].value.strip():
+                    good[key] = f[key].value
+                else:
+                    self.problem(path, f[key].line, f"field '{key}' must be non-empty text")
+        if "menu" in f:
+            if self.menu_ok(path, f["menu"]):
+                good["menu"] = f["menu"].value
+        if "templates" in f:
+            t = f["templates"]
+            if isinstance(t.value, dict) and all(
+                isinstance(k, str) and isinstance(v, str) for k, v in t.value.items()
+            ):
+                good["templates"] = t.value
+            else:
+                self.problem(path, t.line, "field 'templates' must map purposes to template ids (text)")
+        self.out.account = good
+
+    def menu_ok(self, path: Path, loc: Located) -> bool:
+        menu = loc.value
+        buttons = menu.get("button") if isinstance(menu, dict) else None
+        if not isinstance(buttons, list) or not 1 <= len(buttons) <= 3:
+            self.problem(path, loc.line, "field 'menu' must be a mapping with 'button': a list of 1-3 buttons")
+            return False
+        for b in buttons:
+            subs = b.get("sub_button") if isinstance(b, dict) else None
+            if not isinstance(b, dict) or not isinstance(b.get("name"), str):
+                self.problem(path, loc.line, "every menu button needs a 'name'")
+                return False
+            if subs is not None and (not isinstance(subs, list) or len(subs) > 5 or not all(
+                isinstance(s, dict) and isinstance(s.get("name"), str) and s.get("type") for s in subs
+            )):
+                self.problem(path, loc.line, f"menu button {b['name']!r}: 'sub_button' must list 1-5 buttons "
+                             "with name and type")
+                return False
+            if subs is None and not b.get("type"):
+                self.problem(path, loc.line, f"menu button {b['name']!r} needs a 'type' or 'sub_button'")
+                return False
+        return True
+
+    def userdict_file(self, path: Path) -> None:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            self.problem(path, 1, "file is not UTF-8")
+            return
+        for n, raw in enumerate(text.splitlines(), 1):
+            line = raw.strip()
+            if not line or line.startswith("#"):
+                continue
+            parts = line.split()
+            if len(parts) > 1 and not parts[1].isdigit():
+                self.problem(path, n, f"bad userdict line: frequency {parts[1]!r} must be a whole number")
+                continue
+            self.out.userdict.append(parts[0])
+
+
+def parse_kb(path: str | Path) -> Parsed:
+    """Read every KB file under path, collecting records and problems."""
+    root = Path(path)
+    checker = _Checker(root)
+    if not root.is_dir():
+        checker.problem(root, 0, "knowledge base folder not found")
+        return checker.out
+    for p in sorted((root / "faq").glob("*.yaml")):
+        checker.faq_file(p)
+    for p in sorted((root / "articles").glob("*.md")):
+        checker.article_file(p)
+    if (root / "account.yaml").is_file():
+        checker.account_file(root / "account.yaml")
+    if (root / "userdict.txt").is_file():
+        checker.userdict_file(root / "userdict.txt")
+    return checker.out
+
+
+def check_kb(path: str | Path) -> list[Problem]:
+    """Every problem in the KB at path, as Problem(path, line, message); empty when valid."""
+    return parse_kb(path).problems

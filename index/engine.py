@@ -1,0 +1,249 @@
+"""The answer engine: builds (or reuses) the indexes of a KB and understands messages."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from index import calibrate, decide
+from index.bm25 import BM25
+from index.encoders import Encoder
+from index.intent import buy_target, content_request
+from index.model import KnowledgeBase
+from index.normalize import fold, is_contentless, normalize
+from index.scoring import Weights, bm25_normalised, coverage, max_by_owner
+from index.titles import TitleMatcher
+from index.tokenize import kb_words, make_tokenizer, tokens
+from index.vectors import EmbeddingCache, all_vectors, build_index, load_index, save_index
+
+log = logging.getLogger(__name__)
+FORMAT_VERSION = 3
+ANSWER_HEAD = 160
+ITEM_CANDIDATES = 100
+
+
+@dataclass
+class Understanding:
+    """What a message wants, as decided by Engine.understand."""
+
+    kind: str                       # "faq" | "clarify" | "recommend" | "buy" | "fallback"
+    faq_id: str | None = None
+    candidates: list[str] = field(default_factory=list)
+    items: list[tuple[str, float]] = field(default_factory=list)
+    topic: str = ""
+    scores: dict[str, float] = field(default_factory=dict)
+    debug: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Signals:
+    """Scores of one message against the whole KB (before the decision)."""
+
+    text: str
+    faq: np.ndarray            # fused score per FAQ entry (engine.faq_ids order)
+    faq_tokens: list[str]
+    faq_cov: float
+    items: list[tuple[str, float]]
+    item_cov: float
+    item_dense_top: float
+
+
+def faq_passage(question: str, answer: str) -> str:
+    """The text that stands for an entry as a whole: its question and the start of its answer."""
+    return f"{question} {' '.join(answer.split())[:ANSWER_HEAD]}"
+
+
+def answer_sentences(answer: str) -> list[str]:
+    """The sentences of an answer long enough to say something on their own."""
+    parts = re.split(r"[。\n；;！？!?]", answer)
+    out = [p.strip(" -*：:，,0123456789.、") for p in parts]
+    return [p for p in out if len(p) >= 6]
+
+
+def item_passage(title: str, summary: str, tags: list[str]) -> str:
+    """The text that stands for an item: title, tags, summary."""
+    return f"{title}。{'、'.join(tags)}。{summary}"
+
+
+class Engine:
+    """Indexes of one KB with one encoder; answers `understand(text)`."""
+
+    def __init__(self, kb: KnowledgeBase, encoder: Encoder, weights: Weights | None = None) -> None:
+        self.kb = kb
+        self.encoder = encoder
+        self.weights = weights or Weights()
+        self.tok = make_tokenizer(kb_words(kb))
+        self.faq_ids = list(kb.faqs)
+        self.item_ids = list(kb.items)
+        faqs = [kb.faqs[i] for i in self.faq_ids]
+        self.phr_texts: list[str] = []
+        owner: list[int] = []
+        for n, f in enumerate(faqs):
+            for p in f.phrasings:
+                self.phr_texts.append(normalize(p) or fold(p))
+                owner.append(n)
+        self.phr_owner = np.array(owner, dtype=np.int64)
+        self.qa_texts = [fold(faq_passage(f.question, f.answer)) for f in faqs]
+        self.sent_texts: list[str] = []
+        sown: list[int] = []
+        for n, f in enumerate(faqs):
+            for s in answer_sentences(f.answer):
+                self.sent_texts.append(fold(s))
+                sown.append(n)
+        self.sent_owner = np.array(sown, dtype=np.int64)
+        self.faq_bm25 = BM25([
+            tokens(self.tok, " ".join([*(fold(p) for p in f.phrasings), *(fold(t) for t in f.tags)]))
+            for f in faqs
+        ])
+        items = [kb.items[i] for i in self.item_ids]
+        self.item_texts = [fold(item_passage(i.title, i.summary, i.tags)) for i in items]
+        self.item_bm25 = BM25([
+            tokens(self.tok, " ".join([fold(i.title), *(fold(t) for t in i.tags), fold(i.title),
+                                       *(fold(t) for t in i.tags), fold(i.summary)]))
+            for i in items
+        ])
+        self.titles = TitleMatcher({i.id: i.title for i in items})
+        self.phr_vecs = np.zeros((0, encoder.dim), dtype=np.float32)
+        self.qa_vecs = np.zeros((0, encoder.dim), dtype=np.float32)
+        self.sent_vecs = np.zeros((0, encoder.dim), dtype=np.float32)
+        self.item_index = build_index(np.zeros((0, encoder.dim), dtype=np.float32))
+        self.gate: dict[str, float] = {}
+
+    # building ----------------------------------------------------------------
+    @classmethod
+    def build(cls, kb: KnowledgeBase, encoder: Encoder, index_dir: str | Path,
+              weights: Weights | None = None) -> Engine:
+        """Reuse the saved index in index_dir when KB fingerprint and encoder match, else build and save."""
+        t0 = time.perf_counter()
+        eng = cls(kb, encoder, weights)
+        folder = Path(index_dir)
+        folder.mkdir(parents=True, exist_ok=True)
+        meta_path = folder / "meta.json"
+        meta = {}
+        if meta_path.is_file():
+            try:
+                meta = json.loads(meta_path.read_text())
+            except (OSError, ValueError):
+                meta = {}
+        same = (meta.get("fingerprint") == kb.fingerprint and meta.get("encoder") == encoder.name
+                and meta.get("version") == FORMAT_VERSION and meta.get("weights") == eng.weights.__dict__)
+        if same and all((folder / n).is_file() for n in ("faq.faiss", "qa.faiss", "sent.faiss", "items.faiss")):
+            try:
+                eng.phr_vecs = all_vectors(load_index(folder / "faq.faiss"))
+                eng.qa_vecs = all_vectors(load_index(folder / "qa.faiss"))
+                eng.sent_vecs = all_vectors(load_index(folder / "sent.faiss"))
+                eng.item_index = load_index(folder / "items.faiss")
+                eng.gate = {k: float(v) for k, v in meta["gate"].items()}
+                if len(eng.phr_vecs) == len(eng.phr_texts) and eng.item_index.ntotal == len(eng.item_ids):
+                    log.info("index reused from %s in %.2fs", folder, time.perf_counter() - t0)
+                    return eng
+            except Exception:  # noqa: BLE001 - a damaged index is simply rebuilt
+                log.warning("saved index in %s unreadable; rebuilding", folder)
+        cache = EmbeddingCache(folder, encoder)
+        eng.phr_vecs = cache.encode(eng.phr_texts, "query")
+        eng.qa_vecs = cache.encode(eng.qa_texts, "passage")
+        eng.sent_vecs = cache.encode(eng.sent_texts, "passage")
+        eng.item_index = build_index(cache.encode(eng.item_texts, "passage"))
+        eng.gate = calibrate.calibrate(eng, cache)
+        cache.save()
+        save_index(build_index(eng.phr_vecs, hnsw_from=10**12), folder / "faq.faiss")
+        save_index(build_index(eng.qa_vecs, hnsw_from=10**12), folder / "qa.faiss")
+        save_index(build_index(eng.sent_vecs, hnsw_from=10**12), folder / "sent.faiss")
+        save_index(eng.item_index, folder / "items.faiss")
+        tmp = meta_path.with_suffix(".tmp")
+        tmp.write_text(json.dumps({
+            "fingerprint": kb.fingerprint, "encoder": encoder.name, "version": FORMAT_VERSION,
+            "weights": eng.weights.__dict__, "gate": eng.gate, "faqs": len(eng.faq_ids),
+            "items": len(eng.item_ids), "built_at": time.time(),
+        }, ensure_ascii=False, indent=1))
+        tmp.replace(meta_path)
+        log.info("index built in %s in %.2fs", folder, time.perf_counter() - t0)
+        return eng
+
+    # scoring -----------------------------------------------------------------
+    def faq_scores(self, text: str, qvec: np.ndarray) -> tuple[np.ndarray, list[str], float]:
+        """Fused score of every FAQ entry for a normalised text and its query vector."""
+        w = self.weights
+        n = len(self.faq_ids)
+        if n == 0:
+            return np.zeros(0, dtype=np.float32), [], 0.0
+        phr = max_by_owner(self.phr_vecs @ qvec, self.phr_owner, n)
+        qa = self.qa_vecs @ qvec
+        sent = max_by_owner(self.sent_vecs @ qvec, self.sent_owner, n) if len(self.sent_vecs) else qa
+        toks = tokens(self.tok, text)
+        fused = w.phrasing * phr + w.qa * qa + w.sentence * sent
+        if w.faq_bm25:
+            fused = fused + w.faq_bm25 * bm25_normalised(self.faq_bm25, toks)
+        return fused / w.faq_total, toks, coverage(self.faq_bm25, toks)
+
+    def item_scores(self, text: str, qvec: np.ndarray, k: int = ITEM_CANDIDATES) -> tuple[
+            list[tuple[str, float]], float, float]:
+        """Items by fused score for a topic text (best first), the topic's coverage, top dense score."""
+        if not self.item_ids:
+            return [], 0.0, 0.0
+        kk = min(k, len(self.item_ids))
+        sims, idx = self.item_index.search(qvec[None, :].astype(np.float32), kk)
+        toks = tokens(self.tok, text)
+        bm = bm25_normalised(self.item_bm25, toks)
+        fused: dict[int, float] = {}
+        for s, i in zip(sims[0], idx[0], strict=True):
+            if i >= 0:
+                fused[int(i)] = float(s) + self.weights.item_bm25 * float(bm[i])
+        if bm.any():
+            floor = float(sims[0][-1])
+            for i in np.argsort(-bm)[:kk]:
+                if bm[i] > 0 and int(i) not in fused:
+                    fused[int(i)] = floor + self.weights.item_bm25 * float(bm[i])
+        ranked = sorted(fused.items(), key=lambda p: -p[1])
+        top_dense = float(sims[0][0]) if kk else 0.0
+        return [(self.item_ids[i], s) for i, s in ranked], coverage(self.item_bm25, toks), top_dense
+
+    def signals(self, text: str, topic: str | None = None) -> Signals:
+        """Every score the decision looks at, for a normalised text (and its content topic)."""
+        texts = [text] if topic is None or topic == text else [text, topic]
+        vecs = self.encoder.encode_queries(texts)
+        faq, ftoks, fcov = self.faq_scores(text, vecs[0])
+        items, icov, itop = self.item_scores(texts[-1], vecs[-1])
+        return Signals(text, faq, ftoks, fcov, items, icov, itop)
+
+    # public API ----------------------------------------------------------------
+    def understand(self, text: str) -> Understanding:
+        """Decide what a subscriber's text message wants."""
+        t0 = time.perf_counter()
+        norm = normalize(text)
+        if is_contentless(norm):
+            return Understanding("fallback", debug={"norm": norm, "why": "empty"})
+        target = buy_target(norm)
+        if target:
+            hit = self.find_item_by_title(target)
+            if hit:
+                return Understanding("buy", items=[(hit, 1.0)], topic=target, debug={"norm": norm})
+        req = content_request(norm)
+        if req.explicit and not req.topic:
+            return Understanding("recommend", items=[], topic="", debug={"norm": norm, "why": "bare request"})
+        sig = self.signals(norm, req.topic if req.explicit else None)
+        out = decide.decide(self, sig, req)
+        out.debug.setdefault("norm", norm)
+        out.debug["ms"] = round((time.perf_counter() - t0) * 1000, 2)
+        return out
+
+    def search_items(self, text: str, k: int = 5) -> list[tuple[str, float]]:
+        """Items for a topic text, best first (no gate)."""
+        norm = normalize(text)
+        req = content_request(norm)
+        topic = req.topic if req.explicit and req.topic else norm
+        if not topic:
+            return []
+        items, _, _ = self.item_scores(topic, self.encoder.encode_queries([topic])[0])
+        return items[:k]
+
+    def find_item_by_title(self, text: str) -> str | None:
+        """The item whose title (or id) the text names, for '买/购买 <title>'."""
+        return self.titles.find(text)

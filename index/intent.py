@@ -1,0 +1,70 @@
+"""Detecting requests for content and purchases from generic Chinese request patterns."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# Nouns that name content in general (never a KB's topic).
+CONTENT_NOUNS = (
+    r"(?:系统课|好课|课程|课|文章|教程|资料|专栏|内容|干货|书单|书籍|书|视频|攻略|指南|计划|方法|路线|学习路线|东西)"
+)
+_PREFIX_RE = re.compile(
+    r"^(?:我)?(?:请|求|帮我|给我)?(?:"
+    r"推荐(?:一下|一些|几个|几篇|几门|点|个|下)?|"
+    r"有(?:没有|木有|没)(?:什么|啥|哪些)?|有(?:什么|啥|哪些)(?:好的|不错的|适合的)?|"
+    r"(?:想|想要|打算|准备)(?:系统)?(?:地)?(?:学习|学|了解|入门)(?:一下|下)?|"
+    r"(?:怎么|如何)(?:系统)?(?:学习|学|入门)"
+    r")(?:讲|教|关于|介绍)?\s*"
+)
+_SUFFIX_RE = re.compile(
+    rf"\s*(?:的)?(?:相关)?(?:{CONTENT_NOUNS})?(?:推荐)?(?:吗|么|嘛|呢|没|不)?[?？]?$"
+)
+# A request verb, or a question about whether content on X exists.
+_WANTS_RE = re.compile(
+    r"推荐|想(?:要)?(?:系统)?(?:地)?(?:学|了解|入门)|(?:怎么|如何)(?:系统)?(?:学|入门)|学习路线|"
+    rf"有(?:没有|木有|什么|啥|哪些).{{0,24}}{CONTENT_NOUNS}|"
+    rf"有.{{0,24}}{CONTENT_NOUNS}(?:吗|么|嘛)|"
+    rf"(?:求|找)(?:一份|一些|一个|几篇|点)?.{{0,16}}{CONTENT_NOUNS}"
+)
+_NOISE_RE = re.compile(
+    rf"{CONTENT_NOUNS}|讲得|讲的|讲|关于|相关的?|方面的?|适合|有关|的|吗|么|嘛|呢|吧|呀|啊|没|不|一下|一些|"
+    r"点|下|几篇|几门|个|好的|不错的|哪些|什么|啥|我|给|请|帮|可以|能|有|求|谢谢|想|要|看看|学习|学|入门|系统|了解|"
+    r"推荐|分享|[\s,.!?~，。！？～、:：;；'\"“”‘’()（）]"
+)
+_CLAUSE_RE = re.compile(r"[\s,.!?~，。！？～、;；]+")
+_BUY_RE = re.compile(
+    r"^(?:我)?(?:想|要|想要|打算)?(?:购买|买|下单|订购|入手)(?:一下|一个|一份|一门|一篇|这个|这门|这篇|那个)?\s*(.+)$"
+)
+_MENU_WORDS = {"推荐", "推荐内容", "看推荐", "好课推荐", "内容推荐", "推荐课程", "推荐文章", "有什么推荐", "求推荐"}
+
+
+@dataclass(frozen=True)
+class ContentRequest:
+    """A message that asks for content: explicit (a request pattern matched) and its topic."""
+
+    explicit: bool
+    topic: str
+
+
+def content_request(text: str) -> ContentRequest:
+    """Whether a normalised message asks for articles/courses, and on which topic ('' if none)."""
+    if text in _MENU_WORDS:
+        return ContentRequest(True, "")
+    if not _WANTS_RE.search(text):
+        return ContentRequest(False, text)
+    kept = []
+    for clause in _CLAUSE_RE.split(text):
+        clause = _SUFFIX_RE.sub("", _PREFIX_RE.sub("", clause)).strip()
+        if len(_NOISE_RE.sub("", clause)) >= 2:
+            kept.append(clause)
+    return ContentRequest(True, " ".join(kept))
+
+
+def buy_target(text: str) -> str | None:
+    """The thing after '买/购买/下单' at the start of a normalised message, if any."""
+    m = _BUY_RE.match(text)
+    if not m:
+        return None
+    target = m.group(1).strip(" 《》「」『』\"“”'‘’:：,，。.!！?？")
+    return target or None
