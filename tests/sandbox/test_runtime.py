@@ -107,3 +107,41 @@ def test_control_refuses_bad_input(sandbox: SandboxServer) -> None:
         assert response.status_code == 400, body
     assert requests.post(f"{sandbox.url}/sandbox/faults", data="nope", timeout=5).status_code == 400
     assert requests.post(f"{sandbox.url}/sandbox/users/oNobody/unsubscribe", timeout=5).status_code == 404
+
+
+HOSTILE_BODIES = (
+    b"",
+    b"null",
+    b"[]",
+    b"\xff\xfe",
+    b'{"touser":5,"msgtype":"text","text":"x"}',
+    b'{"user_list":[1,2],"tag":"x","tagid":{},"openid_list":[1],"next_openid":[]}',
+    b'{"filter":{"tag_id":[]},"msgtype":"text","text":{}}',
+    b'{"data":{"a":1},"touser":"x","template_id":"t","client_msg_id":7}',
+    b'{"amount":{"total":"1"},"appid":1,"mchid":1,"description":1,"out_trade_no":1,"notify_url":1}',
+    b'{"fault":"duplicate","count":"x","path":"/x","rate":"y"}',
+)
+
+
+def test_no_input_yields_a_server_error(sandbox: SandboxServer, wechat: WeChatClient) -> None:
+    token = wechat.access_token
+    rules = [
+        r.rule for r in sandbox.app.url_map.iter_rules() if r.rule not in ("/sandbox/reset", "/static/<path:filename>")
+    ]
+    failures = []
+    session = requests.Session()
+    for rule in rules:
+        path = rule.replace("<out_trade_no>", "X12345678").replace("<transaction_id>", "1").replace("<openid>", "o1")
+        for body in HOSTILE_BODIES:
+            for method in ("GET", "POST"):
+                response = session.request(
+                    method,
+                    f"{sandbox.url}{path}",
+                    params={"access_token": token},
+                    data=body,
+                    headers={"Content-Type": "application/json"},
+                    timeout=10,
+                )
+                if response.status_code >= 500:
+                    failures.append((method, path, body, response.status_code))
+    assert failures == []
