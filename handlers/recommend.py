@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from bot.deps import Deps
 from bot.replies import Reply
 from handlers import signals
 from handlers.common import item_url, numbered, price_text, understand
+from index import personalize
 
 LIMIT = 5
 HEAD = "为你推荐："
@@ -15,27 +17,25 @@ TAIL = "回复数字查看详情。"
 
 
 def ranked(deps: Deps, openid: str, candidates: list[tuple[str, float]], topic: str) -> list[str]:
-    """Item ids best first: query relevance blended with profile, co-purchases and popularity, owned items out."""
-    from index.personalize import blend, item_similarity, popularity, profile_from_history
-
+    """Item ids best first: query relevance blended with profile, co-views/purchases and popularity; owned out."""
     kb = deps.knowledge.engine.kb
-    owned = signals.bought_items(deps, openid)
+    item_tags = {item_id: item.tags for item_id, item in kb.items.items()}
+    now = time.time()
+    events = [
+        (kind, tags or item_tags.get(item or "", []), at) for kind, item, tags, at in signals.history(deps, openid)
+    ]
     rows = signals.interactions(deps)
-    profile = profile_from_history(signals.history(deps, openid), {i: item.tags for i, item in kb.items.items()})
-    similar = item_similarity(rows)
-    popular = popularity(rows)
-    return blend(
-        candidates=candidates if topic else [],
-        items=list(kb.items),
-        item_tags={i: item.tags for i, item in kb.items.items()},
-        profile=profile,
-        seen=[item for _, item, _ in rows if item],
-        similarity=similar,
-        user_items=[item for user, item, _ in rows if user == openid],
-        popularity=popular,
-        exclude=owned,
-        limit=LIMIT,
+    mine = {item: personalize.INTERACTION_WEIGHTS.get(kind, 0.0) for user, item, kind, _ in rows if user == openid}
+    scored = personalize.blend(
+        candidates if topic else None,
+        kb.items,
+        profile_affinity=personalize.affinity(personalize.tag_profile(events, now), item_tags),
+        cf=personalize.cf_scores(personalize.item_similarity((u, i, k) for u, i, k, _ in rows), mine),
+        popular=personalize.popularity(((i, k, at) for _, i, k, at in rows), now),
+        bought=signals.bought_items(deps, openid),
+        k=LIMIT,
     )
+    return [item_id for item_id, _ in scored if item_id in kb.items]
 
 
 def recommend(deps: Deps, openid: str, candidates: list[tuple[str, float]], topic: str) -> Reply:

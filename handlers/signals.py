@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
@@ -37,31 +37,35 @@ def bought_items(deps: Deps, openid: str) -> set[str]:
 
 
 def history(deps: Deps, openid: str) -> list[tuple[str, str | None, list[str], float]]:
-    """This subscriber's recent signals as (kind, item_id, tags, age in days)."""
-    now = utcnow()
+    """This subscriber's recent signals as (kind, item_id, tags, unix time), newest first."""
     try:
         with deps.sessions() as session:
             rows = session.execute(
                 select(Signal.kind, Signal.item_id, Signal.tags, Signal.created_at)
-                .where(Signal.openid == openid, Signal.created_at >= now - HORIZON)
+                .where(Signal.openid == openid, Signal.created_at >= utcnow() - HORIZON)
                 .order_by(Signal.created_at.desc())
                 .limit(500)
             ).all()
     except SQLAlchemyError:
         return []
-    return [(kind, item, list(tags or []), (now - at).total_seconds() / 86400) for kind, item, tags, at in rows]
+    return [(kind, item, list(tags or []), _unix(at)) for kind, item, tags, at in rows]
 
 
-def interactions(deps: Deps) -> list[tuple[str, str, str]]:
-    """Every (openid, item_id, kind) of opened and bought items, for collaborative filtering."""
-    since = utcnow() - HORIZON
+def interactions(deps: Deps) -> list[tuple[str, str, str, float]]:
+    """Every recent (openid, item_id, kind, unix time) of opened and bought items, for CF and popularity."""
     try:
         with deps.sessions() as session:
             rows = session.execute(
-                select(Signal.openid, Signal.item_id, Signal.kind).where(
-                    Signal.item_id.is_not(None), Signal.kind.in_(("opened", "bought")), Signal.created_at >= since
+                select(Signal.openid, Signal.item_id, Signal.kind, Signal.created_at).where(
+                    Signal.item_id.is_not(None),
+                    Signal.kind.in_(("opened", "bought")),
+                    Signal.created_at >= utcnow() - HORIZON,
                 )
             ).all()
     except SQLAlchemyError:
         return []
-    return [(openid, item, kind) for openid, item, kind in rows if item]
+    return [(openid, item, kind, _unix(at)) for openid, item, kind, at in rows if item]
+
+
+def _unix(naive_utc: datetime) -> float:
+    return naive_utc.replace(tzinfo=UTC).timestamp()

@@ -1,0 +1,96 @@
+"""What a text message gets back: FAQ answers, clarifying lists, recommendations, buy links, the fallback."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from bot.models import Entitlement
+from bot.wire import text_message
+
+LINK = re.compile(r'<a href="([^"]+)">([^<]+)</a>')
+
+
+def ask(wechat: Any, openid: str, text: str) -> str:
+    status, reply, _ = wechat.send(text_message(openid, text), mode="safe")
+    assert status == 200 and reply is not None and reply["MsgType"] == "text"
+    return str(reply["Content"])
+
+
+def trimmed(answer: str) -> str:
+    return "\n".join(line.strip() for line in answer.strip().splitlines())
+
+
+def test_canonical_question_gets_its_answer_verbatim(wechat: Any, deps: Any) -> None:
+    kb = deps.knowledge.engine.kb
+    for entry in list(kb.faqs.values())[:5]:
+        assert trimmed(entry.answer) in ask(wechat, "o-faq", entry.question)
+
+
+def test_out_of_scope_gets_the_fallback_without_links(wechat: Any, deps: Any) -> None:
+    fallback = deps.knowledge.engine.kb.account.fallback
+    for text in ("今天天气怎么样", "你喜欢吃火锅吗", "asdfghjkl"):
+        content = ask(wechat, "o-oos", text)
+        assert content == fallback
+        assert not LINK.search(content)
+
+
+def test_recommendation_lists_item_links_best_first(wechat: Any, deps: Any, settings: Any) -> None:
+    content = ask(wechat, "o-rec", "推荐点python的课")
+    links = LINK.findall(content)
+    assert 1 <= len(links) <= 5
+    kb = deps.knowledge.engine.kb
+    for url, title in links:
+        match = re.match(re.escape(settings.public_base_url) + r"/articles/([a-z0-9-]+)(\?.*)?$", url)
+        assert match and kb.items[match.group(1)].title == title
+    assert [line[:2] for line in content.splitlines() if LINK.search(line)] == [f"{n}." for n in
+                                                                                range(1, len(links) + 1)]
+
+
+def test_bought_items_are_not_offered_again(wechat: Any, deps: Any) -> None:
+    first = [url for url, _ in LINK.findall(ask(wechat, "o-owner", "推荐点python的课"))]
+    owned = first[0].split("/articles/")[1].split("?")[0]
+    with deps.sessions.begin() as session:
+        session.add(Entitlement(openid="o-owner", item_id=owned))
+    again = [url.split("/articles/")[1].split("?")[0] for url, _ in
+             LINK.findall(ask(wechat, "o-owner", "推荐点python的课"))]
+    assert owned not in again
+
+
+def test_number_after_recommendation_offers_that_item(wechat: Any, deps: Any) -> None:
+    links = LINK.findall(ask(wechat, "o-num", "推荐点python的课"))
+    second_title = links[1][1]
+    content = ask(wechat, "o-num", "2")
+    assert second_title in content
+    assert LINK.search(content)
+
+
+def test_number_after_clarify_answers_that_entry(wechat: Any, deps: Any) -> None:
+    from handlers.faq import CLARIFY_HEAD, clarify
+
+    kb = deps.knowledge.engine.kb
+    ids = list(kb.faqs)[:3]
+    reply = clarify(deps, "o-clarify", ids)
+    lines = reply.text.splitlines()
+    assert lines[0] == CLARIFY_HEAD
+    for n, faq_id in enumerate(ids, start=1):
+        assert lines[n].startswith(str(n)) and kb.faqs[faq_id].question in lines[n]
+    assert trimmed(kb.faqs[ids[2]].answer) in ask(wechat, "o-clarify", "3")
+
+
+def test_buy_by_title_gives_the_link_or_owned(wechat: Any, deps: Any, settings: Any) -> None:
+    kb = deps.knowledge.engine.kb
+    item = next(iter(kb.items.values()))
+    content = ask(wechat, "o-buy", f"购买 {item.title}")
+    assert f"{settings.public_base_url}/articles/{item.id}" in content
+    with deps.sessions.begin() as session:
+        session.add(Entitlement(openid="o-buy", item_id=item.id))
+    assert "已购" in ask(wechat, "o-buy", f"买 {item.title}")
+
+
+def test_menu_recommend_click_uses_the_profile(wechat: Any) -> None:
+    from bot.wire import event_message
+
+    status, reply, _ = wechat.send(event_message("o-menu", "CLICK", key="RECOMMEND"))
+    assert status == 200 and reply is not None
+    assert LINK.search(str(reply["Content"]))
