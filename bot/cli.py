@@ -133,6 +133,42 @@ def index_build() -> None:
     click.echo(f"index ready in {current.index_dir} (fingerprint {result.fingerprint[:12]})")
 
 
+@cli.command("eval")
+@click.argument("kb_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.argument("queries", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
+@click.option("-v", "--verbose", is_flag=True, help="List the queries that went wrong.")
+def evaluate(kb_dir: Path, queries: Path | None, as_json: bool, verbose: bool) -> None:
+    """FAQ accuracy, out-of-scope false answers and recommendation nDCG@5 on a labelled KB, via the callback."""
+    import json
+    import tempfile
+    import uuid
+
+    from app import create_app
+    from bot.evalchat import callback_respond
+    from bot.wire import Signer
+    from index.evaluate import evaluate as run_eval
+
+    base = settings()
+    scratch = Path(tempfile.mkdtemp(prefix="kb-eval-"))
+    current = base.with_(
+        knowledge_dir=kb_dir.resolve(),
+        database_url=f"sqlite:///{scratch / 'eval.db'}",
+        redis_prefix=f"{base.redis_prefix}eval:{uuid.uuid4().hex[:8]}:",
+        log_level="WARNING",
+    )
+    app = create_app(current, watch=False)
+    signer = Signer(current.wechat_token, current.aes_key, current.app_id)
+    report = run_eval(kb_dir, queries, callback_respond(app, signer))
+    if as_json:
+        click.echo(json.dumps(report.as_dict(), ensure_ascii=False))
+    else:
+        click.echo("\n".join(report.lines()))
+    if verbose:
+        for failure in report.failures:
+            click.echo(json.dumps(failure, ensure_ascii=False))
+
+
 @cli.group()
 def menu() -> None:
     """The account's custom menu."""
@@ -166,6 +202,21 @@ def db_upgrade() -> None:
 
     migrate(make_engine(settings().database_url))
     click.echo("database schema is current")
+
+
+@cli.group()
+def orders() -> None:
+    """Sales orders."""
+
+
+@orders.command("reconcile")
+def orders_reconcile() -> None:
+    """Query every order open for over 5 minutes at WeChat Pay and grant those paid without a notify."""
+    from handlers.reconcile import reconcile
+
+    counts = reconcile(deps())
+    summary = ", ".join(f"{state} {n}" for state, n in sorted(counts.items())) or "no open orders"
+    click.echo(f"reconciled: {summary}")
 
 
 def main() -> None:

@@ -1,0 +1,50 @@
+"""Evaluation through the real callback: signed messages in, replies read back as outcomes."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from bot.wire import Signer, text_message
+from index.evaluate import Outcome
+
+LINK = re.compile(r'<a href="[^"]*/articles/([^"?/]+)[^"]*">')
+NUMBERED = re.compile(r"^\s*[1-3][.、)]\s*(.+?)\s*$")
+
+
+def reply_outcome(content: str, kb: Any) -> Outcome:
+    """Classify a reply text the way a subscriber would see it."""
+    items = LINK.findall(content)
+    if items:
+        return Outcome("items", item_ids=items[:5])
+    trimmed = {fid: "\n".join(line.strip() for line in f.answer.strip().splitlines()) for fid, f in kb.faqs.items()}
+    for fid, answer in trimmed.items():
+        if answer and answer in content:
+            return Outcome("faq", fid, [fid])
+    by_question = {f.question: fid for fid, f in kb.faqs.items()}
+    candidates = [by_question[m.group(1)] for line in content.splitlines()
+                  if (m := NUMBERED.match(line)) and m.group(1) in by_question]
+    if candidates:
+        return Outcome("clarify", None, candidates)
+    if content.strip() == kb.account.no_content.strip():
+        return Outcome("no_content")
+    return Outcome("fallback")
+
+
+def callback_respond(app: Any, signer: Signer) -> Callable[[str], Outcome]:
+    """Each query posted to /wechat in safe mode as a fresh subscriber; the reply read back as an Outcome."""
+    client = app.test_client()
+    kb = app.extensions["deps"].knowledge.engine.kb
+
+    def respond(text: str) -> Outcome:
+        query, body = signer.request(text_message(f"o-eval-{uuid.uuid4().hex[:12]}", text),
+                                     "safe" if signer.aes_key else "plain")
+        response = client.post(f"/wechat?{query}", data=body)
+        reply = signer.read_reply(response.data) if response.status_code == 200 else None
+        if not reply or reply.get("MsgType") != "text":
+            return Outcome("fallback")
+        return reply_outcome(str(reply.get("Content", "")), kb)
+
+    return respond
