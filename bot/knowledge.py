@@ -12,6 +12,7 @@ from bot import metrics
 
 log = logging.getLogger(__name__)
 WATCHED = ("faq/*.yaml", "articles/*.md", "account.yaml", "userdict.txt")
+WARM_UP = "你好，请问怎么购买课程？"
 _encoders: dict[str, object] = {}
 _encoders_lock = threading.Lock()
 
@@ -106,6 +107,7 @@ class Knowledge:
                 self._stamp = current
                 return ReloadResult(ok=True, changed=False, fingerprint=kb.fingerprint)
             engine = Engine.build(kb, shared_encoder(self.model), self.index_dir)
+            engine.understand(WARM_UP)
             for listener in self._listeners:
                 listener(kb)
             self._engine, self._stamp = engine, current

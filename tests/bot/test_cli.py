@@ -34,3 +34,39 @@ def test_kb_check_reports_each_problem_as_path_line_message(tmp_path: Path) -> N
     assert result.exit_code == 1
     lines = [line for line in result.output.splitlines() if line.startswith(str(faq))]
     assert lines and all(line.split(":")[1].isdigit() for line in lines)
+
+
+def cli_env(settings: object, tmp_path: Path) -> dict[str, str]:
+    """Environment for CLI commands that talk to the sandbox, isolated like the test's settings."""
+    return {
+        "WECHAT_API_BASE_URL": settings.api_base_url,  # type: ignore[attr-defined]
+        "REDIS_PREFIX": settings.redis_prefix,  # type: ignore[attr-defined]
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.db'}",
+        "INDEX_DIR": str(settings.index_dir),  # type: ignore[attr-defined]
+        "VAR_DIR": str(tmp_path / "var"),
+        "WECHAT_TOKEN": "test-token",
+        "WECHAT_AES_KEY": settings.aes_key,  # type: ignore[attr-defined]
+    }
+
+
+def test_menu_push_publishes_the_account_menu(settings: object, sandbox: object, tmp_path: Path) -> None:
+    from index import load_kb
+
+    result = CliRunner().invoke(cli, ["menu", "push"], env=cli_env(settings, tmp_path))
+    assert result.exit_code == 0, result.output
+    created = [c for c in sandbox.calls("/cgi-bin/menu/create")]  # type: ignore[attr-defined]
+    assert len(created) == 1
+    assert created[0]["body"]["button"] == load_kb(ROOT / "knowledge").account.menu["button"]
+
+
+def test_terminal_chat_signs_messages_and_shows_replies(settings: object, live: object, tmp_path: Path) -> None:
+    env = cli_env(settings, tmp_path)
+    result = CliRunner().invoke(
+        cli,
+        ["chat", "--url", f"{live.url}/wechat", "--sandbox", settings.api_base_url, "--openid", "o-term"],  # type: ignore[attr-defined]
+        input="今天天气怎么样\n",
+        env=env,
+    )
+    assert result.exit_code == 0, result.output
+    replies = [line for line in result.output.splitlines() if "account>" in line]
+    assert len(replies) == 2 and "(no reply)" not in result.output
