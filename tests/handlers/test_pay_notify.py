@@ -1,0 +1,129 @@
+"""`POST /pay/notify`: paid orders are granted once; forged, stale, tampered and wrong notifies grant nothing."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from bot.config import Settings
+from handlers import reconcile
+from tests.handlers.pay_kit import BUYER, Notifier, PublicApp, counts, order_row, rejected_events, wait_for
+
+
+@pytest.fixture
+def public(settings: Settings, database_url: str, sandbox: Any) -> Iterator[PublicApp]:
+    """The app on a real port, on SQLite and on PostgreSQL."""
+    served = PublicApp(settings)
+    yield served
+    served.stop()
+
+
+@pytest.fixture
+def notifier(keys_dir: Path, settings: Settings) -> Notifier:
+    """Signs notifies like WeChat Pay."""
+    return Notifier(keys_dir, settings)
+
+
+def _placed(public: PublicApp) -> dict[str, Any]:
+    return public.order(public.browser())
+
+
+def _post(public: PublicApp, body: str, headers: dict[str, str]) -> requests.Response:
+    return requests.post(f"{public.url}/pay/notify", data=body.encode(), headers=headers, timeout=30)
+
+
+def test_paying_through_the_sandbox_grants_once_and_tells_the_buyer(public: PublicApp, sandbox: Any) -> None:
+    sandbox.seed_users(openids=[BUYER])
+    order = _placed(public)
+    no = order["out_trade_no"]
+    sandbox.pay(no, fault="duplicate", count=3)
+    wait_for(lambda: len([n for n in sandbox.notifies(no) if n["delivered"]]) == 3)
+    assert counts(public.deps, no) == (1, 3)
+    row = order_row(public.deps, no)
+    assert row.state == "PAID" and row.transaction_id and not row.needs_refund
+    assert [n["status"] for n in sandbox.notifies(no)] == [204, 204, 204]
+    run_jobs(public)
+    messages = sandbox.messages(BUYER)
+    assert len(messages) == 1 and "/articles/py-asyncio-intro?t=" in str(messages[0])
+    public.deps.queue.enqueue("workers.sales.notify_buyer", no, job_id=f"paid-{no}")
+    run_jobs(public)
+    assert len(sandbox.messages(BUYER)) == 1
+
+
+def run_jobs(public: PublicApp) -> None:
+    """Run the queued jobs with the served app's Deps (same queue and database)."""
+    from workers.runner import make_worker
+
+    make_worker(public.deps).work(burst=True, logging_level="WARNING")
+
+
+def test_twenty_concurrent_copies_grant_once(public: PublicApp, notifier: Notifier) -> None:
+    order = _placed(public)
+    no = order["out_trade_no"]
+    body, headers = notifier.signed(notifier.transaction(no, order["amount"]))
+    start = threading.Barrier(20)
+    statuses: list[int] = []
+
+    def send() -> None:
+        start.wait()
+        statuses.append(_post(public, body, headers).status_code)
+
+    threads = [threading.Thread(target=send) for _ in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses) == [204] * 20
+    assert counts(public.deps, no) == (1, 20)
+    assert order_row(public.deps, no).state == "PAID"
+
+
+def test_forged_stale_and_tampered_notifies_grant_nothing(public: PublicApp, sandbox: Any,
+                                                          notifier: Notifier) -> None:
+    browser = public.browser()
+    faults = {"forged": "py-asyncio-intro", "stale": "py-decorator-explained", "tamper": "py-generator-iter"}
+    for fault, item_id in faults.items():
+        no = public.order(browser, item_id)["out_trade_no"]
+        sandbox.pay(no, fault=fault)
+        wait_for(lambda no=no: len(sandbox.notifies(no)) >= 2)
+        assert {n["status"] for n in sandbox.notifies(no)} == {401}, fault
+        before = rejected_events(public.deps)
+        assert counts(public.deps, no) == (0, 0) and order_row(public.deps, no).state == "CREATED"
+        assert before >= 2
+    body, headers = notifier.signed(notifier.transaction("KPNOSUCHORDER000001", 1990))
+    assert _post(public, body.replace("TRANSACTION", "TRANSACTIOM"), headers).status_code == 401
+
+
+def test_wrong_amount_merchant_and_unknown_order_are_refused(public: PublicApp, sandbox: Any,
+                                                             notifier: Notifier) -> None:
+    order = _placed(public)
+    no = order["out_trade_no"]
+    sandbox.pay(no, fault="wrong_amount")
+    wait_for(lambda: len(sandbox.notifies(no)) >= 2)
+    assert {n["status"] for n in sandbox.notifies(no)} == {400}
+    assert counts(public.deps, no)[0] == 0 and order_row(public.deps, no).state == "CREATED"
+    body, headers = notifier.signed(notifier.transaction(no, order["amount"], mchid="1900000999"))
+    assert _post(public, body, headers).status_code == 400
+    body, headers = notifier.signed(notifier.transaction(no, order["amount"], appid="wxother"))
+    assert _post(public, body, headers).status_code == 400
+    body, headers = notifier.signed(notifier.transaction("KPNOSUCHORDER000001", order["amount"]))
+    response = _post(public, body, headers)
+    assert response.status_code == 404 and response.json()["code"] == "FAIL"
+    assert counts(public.deps, "KPNOSUCHORDER000001") == (0, 1)
+    assert counts(public.deps, no)[0] == 0
+
+
+def test_a_late_payment_for_a_closed_order_is_kept_and_flagged_for_refund(public: PublicApp, sandbox: Any) -> None:
+    no = _placed(public)["out_trade_no"]
+    assert reconcile.close(public.deps, no) == "closed"
+    assert sandbox.order(no)["trade_state"] == "CLOSED"
+    sandbox.pay(no, fault="late")
+    wait_for(lambda: any(n["delivered"] for n in sandbox.notifies(no)))
+    row = order_row(public.deps, no)
+    assert row.state == "CLOSED" and row.needs_refund and row.transaction_id
+    assert counts(public.deps, no) == (0, 1)
