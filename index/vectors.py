@@ -11,6 +11,8 @@ import numpy as np
 from index.encoders import Encoder
 
 HNSW_FROM = 50_000
+_MEMORY: dict[str, dict[str, np.ndarray]] = {}   # per encoder name: vectors encoded in this process
+_MEMORY_MAX = 200_000
 
 
 def build_index(vecs: np.ndarray, hnsw_from: int = HNSW_FROM) -> faiss.Index:
@@ -54,6 +56,7 @@ class EmbeddingCache:
         self.path = folder / f"embcache-{safe}.npz"
         self.encoder = encoder
         self.store: dict[str, np.ndarray] = {}
+        self.memory = _MEMORY.setdefault(encoder.name, {})
         self.dirty = False
         if self.path.is_file():
             try:
@@ -71,6 +74,10 @@ class EmbeddingCache:
     def encode(self, texts: list[str], role: str) -> np.ndarray:
         """Vectors for texts as 'query' or 'passage', encoding only those not cached."""
         keys = [self._key(role, t) for t in texts]
+        for k in keys:
+            if k not in self.store and k in self.memory:
+                self.store[k] = self.memory[k]
+                self.dirty = True
         missing = sorted({k: t for k, t in zip(keys, texts, strict=True) if k not in self.store}.items())
         if missing:
             fn = self.encoder.encode_queries if role == "query" else self.encoder.encode_passages
@@ -80,6 +87,8 @@ class EmbeddingCache:
                 vecs = fn([t for _, t in part])
                 for (k, _), v in zip(part, vecs, strict=True):
                     self.store[k] = v
+                    if len(self.memory) < _MEMORY_MAX:
+                        self.memory[k] = v
             self.dirty = True
         if not texts:
             return np.zeros((0, self.encoder.dim), dtype=np.float32)

@@ -30,9 +30,16 @@ class Located:
         return self.node.value if isinstance(self.node, yaml.ScalarNode) else None
 
 
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that keeps dates as written (they are checked, not trusted)."""
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node))
+
+
 def parse(text: str, line_offset: int = 0) -> Located:
     """Parse one YAML document; raise YamlSyntax with the real line on errors."""
-    loader = yaml.SafeLoader(text)
+    loader = _Loader(text)
     try:
         node = loader.get_single_node()
         value = loader.construct_document(node) if node is not None else None
@@ -41,7 +48,7 @@ def parse(text: str, line_offset: int = 0) -> Located:
         line = (mark.line + 1 if mark else 1) + line_offset
         msg = " ".join(str(p) for p in (exc.context, exc.problem) if p)
         raise YamlSyntax(line, f"YAML syntax error: {msg or exc}") from None
-    except yaml.YAMLError as exc:
+    except (yaml.YAMLError, ValueError, TypeError) as exc:
         raise YamlSyntax(1 + line_offset, f"YAML syntax error: {exc}") from None
     finally:
         loader.dispose()

@@ -1,0 +1,141 @@
+"""Each kind of KB problem is reported as path:line: message on a broken copy."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from index import KBInvalid, Problem, check_kb, load_kb
+
+ARTICLE = """---
+id: {id}
+title: 测试文章
+kind: {kind}
+price: {price}
+tags: [测试]
+summary: 一句话
+author: 测试作者
+published: {published}
+---
+免费试读。
+{marker}
+付费内容。
+"""
+
+
+def write_article(kb: Path, name: str = "t.md", **kw: str) -> Path:
+    fields = {"id": "test-item", "kind": "article", "price": "9.90", "published": "2025-01-02",
+              "marker": "<!-- paywall -->"} | kw
+    p = kb / "articles" / name
+    p.write_text(ARTICLE.format(**fields), encoding="utf-8")
+    return p
+
+
+def write_faq(kb: Path, text: str, name: str = "x.yaml") -> Path:
+    p = kb / "faq" / name
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+def only(problems: list[Problem], needle: str) -> Problem:
+    hits = [p for p in problems if needle in p.message]
+    assert len(hits) == 1, problems
+    return hits[0]
+
+
+def test_valid_copy_has_no_problems(kb_copy: Path) -> None:
+    assert check_kb(kb_copy) == []
+    write_article(kb_copy)
+    assert check_kb(kb_copy) == []
+
+
+def test_problem_prints_path_line_message() -> None:
+    assert str(Problem("faq/a.yaml", 3, "boom")) == "faq/a.yaml:3: boom"
+
+
+def test_yaml_syntax_error_has_line(kb_copy: Path) -> None:
+    p = write_faq(kb_copy, "- id: a\n  question: q\n  answer: [unclosed\n  tags: [x]\n")
+    prob = only(check_kb(kb_copy), "YAML syntax")
+    assert prob.path == str(p) and prob.line >= 3
+
+
+def test_missing_required_field(kb_copy: Path) -> None:
+    write_faq(kb_copy, "- id: ok-one\n  question: 问题一\n  answer: 答案\n\n- id: no-answer\n  question: 问题二\n")
+    prob = only(check_kb(kb_copy), "missing required field 'answer'")
+    assert prob.line == 5
+
+
+def test_bad_id_format(kb_copy: Path) -> None:
+    write_faq(kb_copy, "- id: Bad_ID\n  question: 问题\n  answer: 答案\n")
+    assert only(check_kb(kb_copy), "bad id").line == 1
+
+
+def test_duplicate_id_across_faq_and_articles(kb_copy: Path) -> None:
+    write_faq(kb_copy, "- id: same-id\n  question: 问题\n  answer: 答案\n")
+    p = write_article(kb_copy, id="same-id")
+    prob = only(check_kb(kb_copy), "duplicate id")
+    assert (prob.path, prob.line) == (str(p), 2)
+
+
+def test_duplicate_id_within_faq(kb_copy: Path) -> None:
+    write_faq(kb_copy, "- id: twice\n  question: 一\n  answer: 答\n- id: twice\n  question: 二\n  answer: 答\n")
+    assert only(check_kb(kb_copy), "duplicate id").line == 4
+
+
+def test_answer_too_long(kb_copy: Path) -> None:
+    write_faq(kb_copy, "- id: long\n  question: 问题\n  answer: " + "长" * 601 + "\n")
+    assert only(check_kb(kb_copy), "answer is 601 characters").line == 3
+
+
+@pytest.mark.parametrize("price", ["0.00", "19.9", "abc", "-1.00", "20"])
+def test_bad_price(kb_copy: Path, price: str) -> None:
+    write_article(kb_copy, price=price)
+    assert only(check_kb(kb_copy), "bad price").line == 5
+
+
+def test_bad_kind(kb_copy: Path) -> None:
+    write_article(kb_copy, kind="video")
+    assert only(check_kb(kb_copy), "bad kind").line == 4
+
+
+def test_missing_paywall_marker(kb_copy: Path) -> None:
+    write_article(kb_copy, marker="")
+    assert only(check_kb(kb_copy), "paywall").line >= 11
+
+
+@pytest.mark.parametrize("published", ["2025-13-01", "yesterday", "2025/01/02"])
+def test_bad_date(kb_copy: Path, published: str) -> None:
+    write_article(kb_copy, published=published)
+    assert only(check_kb(kb_copy), "bad date").line == 9
+
+
+def test_bad_front_matter(kb_copy: Path) -> None:
+    p = kb_copy / "articles" / "nofm.md"
+    p.write_text("no front matter here\n<!-- paywall -->\n", encoding="utf-8")
+    assert only(check_kb(kb_copy), "front matter").line == 1
+    p.write_text("---\nid: x\ntitle: [broken\n---\nbody\n<!-- paywall -->\n", encoding="utf-8")
+    prob = only(check_kb(kb_copy), "YAML syntax")
+    assert prob.line >= 3
+
+
+def test_account_types_checked(kb_copy: Path) -> None:
+    (kb_copy / "account.yaml").write_text("name: 测试号\nwelcome: [not, text]\nmenu: {button: oops}\n",
+                                          encoding="utf-8")
+    probs = check_kb(kb_copy)
+    assert only(probs, "'welcome'").line == 2
+    assert only(probs, "'menu'").line == 3
+
+
+def test_other_files_ignored(kb_copy: Path) -> None:
+    (kb_copy / "README.md").write_text("---\nnot: checked\n", encoding="utf-8")
+    (kb_copy / "faq" / "notes.txt").write_text(": : :", encoding="utf-8")
+    (kb_copy / "queries.jsonl").write_text("{broken", encoding="utf-8")
+    assert check_kb(kb_copy) == []
+
+
+def test_load_raises_with_every_problem(kb_copy: Path) -> None:
+    write_article(kb_copy, price="0", kind="video")
+    with pytest.raises(KBInvalid) as err:
+        load_kb(kb_copy)
+    assert len(err.value.problems) == 2

@@ -1,0 +1,74 @@
+"""The decision on a small KB is sane: answers, clarifies, recommends, buys and stays quiet."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from index import Engine, load_kb, make_encoder
+
+
+@pytest.fixture(scope="module")
+def engine(small_kb_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Engine:
+    return Engine.build(load_kb(small_kb_dir), make_encoder(), tmp_path_factory.mktemp("idx"))
+
+
+def test_canonical_questions_are_answered(engine: Engine) -> None:
+    hits = 0
+    for fid, faq in engine.kb.faqs.items():
+        u = engine.understand(faq.question)
+        hits += u.kind == "faq" and u.faq_id == fid
+    assert hits >= 0.9 * len(engine.kb.faqs)
+
+
+@pytest.mark.parametrize("text", ["你好", "哈哈哈哈", "。。。", "明天北京会下雨吗", "帮我写一首关于秋天的诗",
+                                  "asdfghjkl"])
+def test_off_topic_falls_back(engine: Engine, text: str) -> None:
+    u = engine.understand(text)
+    assert u.kind in ("fallback", "clarify"), u
+    assert not u.items and u.faq_id is None
+
+
+def test_recommend_topic(engine: Engine) -> None:
+    item = engine.kb.items["py-asyncio-intro"]
+    u = engine.understand("有没有讲 asyncio 异步编程的文章")
+    assert u.kind == "recommend" and u.topic
+    assert "py-asyncio-intro" in [i for i, _ in u.items][:3]
+    assert engine.search_items(item.title, k=1)[0][0] == item.id
+
+
+def test_bare_request(engine: Engine) -> None:
+    u = engine.understand("推荐点东西")
+    assert u.kind == "recommend" and u.topic == "" and u.items == []
+
+
+def test_request_for_missing_topic_has_no_items(engine: Engine) -> None:
+    u = engine.understand("有没有教钢琴演奏的课")
+    assert u.kind in ("recommend", "fallback") and u.items == []
+
+
+def test_buy_by_title(engine: Engine) -> None:
+    item = engine.kb.items["py-asyncio-intro"]
+    u = engine.understand(f"购买《{item.title}》")
+    assert u.kind == "buy" and u.items[0][0] == item.id
+    assert engine.find_item_by_title("asyncio 入门") == item.id
+    assert engine.find_item_by_title("完全无关的东西") is None
+
+
+def test_index_is_reused_and_rebuilt_on_change(kb_copy: Path, tmp_path: Path) -> None:
+    kb_dir = kb_copy
+    idx = tmp_path / "idx"
+    enc = make_encoder()
+    Engine.build(load_kb(kb_dir), enc, idx)
+    stamp = (idx / "meta.json").stat().st_mtime_ns
+    t0 = time.perf_counter()
+    again = Engine.build(load_kb(kb_dir), enc, idx)
+    assert (idx / "meta.json").stat().st_mtime_ns == stamp
+    assert time.perf_counter() - t0 < 5
+    assert again.understand(again.kb.faqs[next(iter(again.kb.faqs))].question).kind == "faq"
+    art = sorted((kb_dir / "articles").glob("*.md"))[0]
+    art.write_text(art.read_text(encoding="utf-8").replace("title: ", "title: 新版 "), encoding="utf-8")
+    Engine.build(load_kb(kb_dir), enc, idx)
+    assert (idx / "meta.json").stat().st_mtime_ns != stamp

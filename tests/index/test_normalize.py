@@ -1,0 +1,46 @@
+"""Normalisation: script, width, case, emoji and fillers; tokenising with KB words; intents."""
+
+from __future__ import annotations
+
+from index.intent import buy_target, content_request
+from index.normalize import fold, is_contentless, normalize
+from index.tokenize import make_tokenizer, tokens
+
+
+def test_traditional_to_simplified_and_width() -> None:
+    assert fold("請問可以用信用卡付錢嗎") == "请问可以用信用卡付钱吗"
+    assert fold("ＰＹＴＨＯＮ　１２３") == "python 123"
+
+
+def test_emoji_and_fillers_removed() -> None:
+    assert normalize("你好～想问下 怎么退款😅 谢谢！") == "怎么退款"
+    assert normalize("在吗在吗") == ""
+    assert normalize("👍👍👍") == ""
+    assert normalize("请问客服在哪") == "客服在哪"
+
+
+def test_contentless() -> None:
+    assert is_contentless("。。。。") and is_contentless("1111") and is_contentless("")
+    assert not is_contentless("退款")
+
+
+def test_tokenizer_knows_kb_words() -> None:
+    tok = make_tokenizer(["窗口函数", "燃卡会员"])
+    assert "窗口函数" in tokens(tok, "sql窗口函数搞不懂")
+    assert "燃卡会员" in tokens(tok, "燃卡会员多少钱")
+    assert "的" not in tokens(tok, "燃卡会员的价格")
+
+
+def test_content_request_patterns() -> None:
+    assert content_request("推荐点东西") == content_request("推荐一下")
+    assert content_request("推荐点东西").topic == ""
+    req = content_request("有没有讲 pandas 数据清洗的课")
+    assert req.explicit and "pandas" in req.topic and "课" not in req.topic
+    assert content_request("想学机器学习").topic == "机器学习"
+    assert not content_request("怎么申请退款").explicit
+
+
+def test_buy_target() -> None:
+    assert buy_target("购买《asyncio 入门》") == "asyncio 入门"
+    assert buy_target("买 sql 课") == "sql 课"
+    assert buy_target("怎么退款") is None
