@@ -28,7 +28,7 @@ def reply_outcome(content: str, kb: Any) -> Outcome:
                   if (m := NUMBERED.match(line)) and m.group(1) in by_question]
     if candidates:
         return Outcome("clarify", None, candidates)
-    if content.strip() == kb.account.no_content.strip():
+    if content.strip().startswith(kb.account.no_content.strip()):
         return Outcome("no_content")
     return Outcome("fallback")
 

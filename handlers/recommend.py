@@ -38,14 +38,18 @@ def ranked(deps: Deps, openid: str, candidates: list[tuple[str, float]], topic: 
     return [item_id for item_id, _ in scored if item_id in kb.items]
 
 
+def no_content(deps: Deps) -> Reply:
+    """An honest "nothing on that yet", followed by the account's fallback text (no links)."""
+    account = deps.knowledge.engine.kb.account
+    return Reply.of_text(f"{account.no_content}\n{account.fallback}", kind="no_content", item_ids=[])
+
+
 def recommend(deps: Deps, openid: str, candidates: list[tuple[str, float]], topic: str) -> Reply:
     """Up to five numbered item links, or an honest "no such content yet"."""
     kb = deps.knowledge.engine.kb
-    if topic and not candidates:
-        return Reply.of_text(kb.account.no_content, kind="no_content", item_ids=[])
-    ids = ranked(deps, openid, candidates, topic)
+    ids = ranked(deps, openid, candidates, topic) if candidates or not topic else []
     if not ids:
-        return Reply.of_text(kb.account.no_content, kind="no_content", item_ids=[])
+        return no_content(deps)
     deps.chat.offer(openid, "items", ids)
     lines = [
         f"<a href=\"{item_url(deps, i, openid)}\">{kb.items[i].title}</a> {price_text(kb.items[i].price_fen)}"

@@ -94,3 +94,12 @@ def test_menu_recommend_click_uses_the_profile(wechat: Any) -> None:
     status, reply, _ = wechat.send(event_message("o-menu", "CLICK", key="RECOMMEND"))
     assert status == 200 and reply is not None
     assert LINK.search(str(reply["Content"]))
+
+
+def test_a_topic_the_catalogue_lacks_gets_no_links_and_the_fallback_text(deps: Any) -> None:
+    from handlers.recommend import recommend
+
+    reply = recommend(deps, "o-none", [], "量子物理")
+    account = deps.knowledge.engine.kb.account
+    assert reply.text.startswith(account.no_content) and account.fallback in reply.text
+    assert not LINK.search(reply.text)
