@@ -84,7 +84,11 @@ class Settings:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
-        """Parse and validate settings; raise one ConfigError naming every bad variable."""
+        """Parse and validate settings (os.environ plus a `.env` file); raise one ConfigError naming every bad one."""
+        if environ is None:
+            from dotenv import load_dotenv
+
+            load_dotenv(ROOT / ".env", override=False)
         env = dict(os.environ if environ is None else environ)
         problems: list[str] = []
         values: dict[str, object] = {}
@@ -145,6 +149,7 @@ class Settings:
         values["public_base_url"] = url("PUBLIC_BASE_URL", f"http://127.0.0.1:{port}")
         values["redis_url"] = text("REDIS_URL", "redis://127.0.0.1:6379/0")
         values["redis_prefix"] = text("REDIS_PREFIX", "kp:")
+        values["queue_name"] = text("RQ_QUEUE", "default")
         values["database_url"] = text("DATABASE_URL", f"sqlite:///{var_dir / 'app.db'}")
         values["knowledge_dir"] = Path(text("KNOWLEDGE_DIR", str(ROOT / "knowledge")) or "").resolve()
         values["index_dir"] = Path(text("INDEX_DIR", str(var_dir / "index")) or "").resolve()
