@@ -2,7 +2,7 @@
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 \
-    HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
+    HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 PROMETHEUS_MULTIPROC_DIR=/tmp/metrics
 WORKDIR /srv/app
 
 # CPU build of torch first, so sentence-transformers does not pull a CUDA build.
@@ -11,7 +11,7 @@ COPY requirements.txt .
 RUN pip install -r requirements.txt
 
 COPY . .
-RUN useradd --system --home /srv/app app && mkdir -p var && chown -R app var
+RUN useradd --system --home /srv/app app && mkdir -p var /tmp/metrics && chown -R app var /tmp/metrics
 USER app
 
 EXPOSE 8000

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
+
 from flask import Blueprint, Response, jsonify
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest, multiprocess
 
 from bot import db
 from bot.deps import Deps
@@ -36,6 +38,10 @@ def make_blueprint(deps: Deps) -> Blueprint:
 
     @bp.get("/metrics")
     def metrics() -> Response:
+        if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+            registry = CollectorRegistry()
+            multiprocess.MultiProcessCollector(registry)
+            return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
         return Response(generate_latest(), mimetype=CONTENT_TYPE_LATEST)
 
     return bp
