@@ -24,6 +24,7 @@ from handlers import paygate, products, reconcile, visitor
 log = logging.getLogger(__name__)
 REUSE_FOR = timedelta(minutes=25)
 LOCK_TTL = 30
+POLL_SYNC_EVERY = 3
 
 
 @dataclass(frozen=True)
@@ -135,12 +136,32 @@ def _ready(deps: Deps, openid: str, item: Any, channel: str) -> Order:
 
 
 def state_of(deps: Deps, openid: str, out_trade_no: str) -> str:
-    """CREATED, PAID or CLOSED for the subscriber's own order; 404 for anyone else's."""
+    """CREATED, PAID or CLOSED for the subscriber's own order (404 for anyone else's); an open order is checked
+    with WeChat Pay every few seconds while the buyer's page polls, so a lost notify does not keep them waiting."""
+    state = _state(deps, openid, out_trade_no)
+    if state == "CREATED" and _due(deps, out_trade_no):
+        try:
+            reconcile.sync(deps, out_trade_no)
+        except Upstream as exc:
+            log.warning("order %s not checked while polled: %s", out_trade_no, exc.message)
+            return state
+        state = _state(deps, openid, out_trade_no)
+    return state
+
+
+def _state(deps: Deps, openid: str, out_trade_no: str) -> str:
     with deps.sessions() as session:
         state = session.scalar(select(Order.state).where(Order.out_trade_no == out_trade_no, Order.openid == openid))
     if state is None:
         raise NotFound("no such order")
     return state
+
+
+def _due(deps: Deps, out_trade_no: str) -> bool:
+    try:
+        return bool(deps.redis.set(f"{deps.prefix}sales:polled:{out_trade_no}", "1", nx=True, ex=POLL_SYNC_EVERY))
+    except RedisError:
+        return False
 
 
 def qr_svg(code_url: str) -> str:

@@ -125,8 +125,6 @@ def make_blueprint(deps: Deps) -> Blueprint:
         if openid is None:
             return _failed("登录失败")
         log.info("page visitor identified by oauth: %s", hash_openid(openid))
-        response = remember(deps, redirect(target, code=302), openid)
-        response.delete_cookie(STATE_COOKIE)
-        return response
+        return remember(deps, redirect(target, code=302), openid)
 
     return bp
