@@ -89,12 +89,14 @@ def _read(token: str, cipher: Cipher | None) -> tuple[bytes, dict[str, Any], boo
         raise ProtocolError(413, "body too large")
     args = request.args
     timestamp, nonce = args.get("timestamp", ""), args.get("nonce", "")
-    msg_signature = args.get("msg_signature")
-    if msg_signature is None or args.get("signature") is not None:
-        check_signature(token, timestamp, nonce, args.get("signature", ""))
+    msg_signature, signature = args.get("msg_signature"), args.get("signature")
+    if msg_signature is None or signature is not None:
+        check_signature(token, timestamp, nonce, signature or "")
     check_timestamp(timestamp)
     data = parse_xml(body)
     encrypted = "Encrypt" in data or args.get("encrypt_type") == "aes"
+    if not encrypted and signature is None:
+        raise ProtocolError(403, "plaintext message without a signature")
     if encrypted:
         if cipher is None:
             raise ProtocolError(400, "encrypted message but no WECHAT_AES_KEY is configured")

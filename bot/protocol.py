@@ -7,6 +7,7 @@ import binascii
 import hashlib
 import hmac
 import secrets
+import struct
 import time
 from typing import Any
 from xml.etree.ElementTree import Element, ParseError
@@ -36,9 +37,13 @@ def sha1_signature(*parts: str) -> str:
 
 def check_signature(token: str, timestamp: str, nonce: str, signature: str) -> None:
     """Raise 403 unless signature == sha1(sorted(token, timestamp, nonce))."""
-    expected = sha1_signature(token, timestamp, nonce)
-    if not signature or not hmac.compare_digest(expected, signature.lower()):
+    if not same_signature(sha1_signature(token, timestamp, nonce), signature):
         raise ProtocolError(403, "bad signature")
+
+
+def same_signature(expected: str, given: str) -> bool:
+    """Constant-time, case-insensitive comparison that also copes with non-ASCII input."""
+    return bool(given) and hmac.compare_digest(expected.encode(), given.lower().encode("utf-8", "replace"))
 
 
 def check_timestamp(timestamp: str, now: float | None = None) -> None:
@@ -57,7 +62,7 @@ def parse_xml(body: bytes) -> dict[str, Any]:
         raise ProtocolError(400, "DTD or entity declarations are not accepted")
     try:
         root = fromstring(body, forbid_dtd=True, forbid_entities=True, forbid_external=True)
-    except (ParseError, DefusedXmlException, ValueError, UnicodeError) as exc:
+    except (ParseError, DefusedXmlException, ValueError, UnicodeError, LookupError) as exc:
         raise ProtocolError(400, f"malformed XML: {type(exc).__name__}") from None
     if root.tag != "xml":
         raise ProtocolError(400, "root element must be <xml>")
@@ -121,13 +126,13 @@ class Cipher:
     def decrypt(self, encrypted: str, msg_signature: str, timestamp: str, nonce: str) -> bytes:
         """Verify msg_signature and decrypt, raising 403 or 400."""
         expected = sha1_signature(self.token, timestamp, nonce, encrypted)
-        if not msg_signature or not hmac.compare_digest(expected, msg_signature.lower()):
+        if not same_signature(expected, msg_signature):
             raise ProtocolError(403, "bad msg_signature")
         try:
             plain = PrpCrypto(self.key).decrypt(encrypted, self.app_id)
         except InvalidAppIdException:
             raise ProtocolError(400, "encrypted for another appid") from None
-        except (ValueError, TypeError, binascii.Error, IndexError, UnicodeError) as exc:
+        except (ValueError, TypeError, binascii.Error, IndexError, UnicodeError, struct.error) as exc:
             raise ProtocolError(400, f"cannot decrypt: {type(exc).__name__}") from None
         return plain if isinstance(plain, bytes) else str(plain).encode()
 
