@@ -23,9 +23,12 @@ def offtopic_messages() -> tuple[str, ...]:
     return tuple(ln.strip() for ln in text.splitlines() if ln.strip() and not ln.startswith("#"))
 
 
+MARGIN_WEIGHTS = (0.5, 1.0, 2.0)   # confidence = top-1 score + w * (top-1 - top-2)
+
+
 def negative_features(engine: Engine, cache: EmbeddingCache) -> dict[str, np.ndarray]:
     """Top FAQ score and top item score of each off-topic message against this KB."""
-    faq_top, item_top = [], []
+    faq_top, faq_second, item_top = [], [], []
     norms = [normalize(m) for m in offtopic_messages()]
     norms = [n for n in norms if not is_contentless(n)]
     topics = []
@@ -36,10 +39,16 @@ def negative_features(engine: Engine, cache: EmbeddingCache) -> dict[str, np.nda
     tv = cache.encode(topics, "query")
     for n, t, q, v in zip(norms, topics, qv, tv, strict=True):
         faq, _, _ = engine.faq_scores(n, q)
-        faq_top.append(float(faq.max()) if len(faq) else 0.0)
+        two = np.sort(faq)[-2:] if len(faq) > 1 else np.array([0.0, float(faq.max()) if len(faq) else 0.0])
+        faq_top.append(float(two[-1]))
+        faq_second.append(float(two[0]))
         items, _, _ = engine.item_scores(t, v, k=10)
         item_top.append(items[0][1] if items else 0.0)
-    return {"faq": np.array(faq_top), "item": np.array(item_top)}
+    top, second = np.array(faq_top), np.array(faq_second)
+    out = {"faq": top, "item": np.array(item_top)}
+    for lam in MARGIN_WEIGHTS:
+        out[f"faqm{lam:g}"] = top + lam * (top - second)
+    return out
 
 
 def calibrate(engine: Engine, cache: EmbeddingCache) -> dict[str, float]:

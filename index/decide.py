@@ -17,14 +17,15 @@ if TYPE_CHECKING:
 class Policy:
     """Margins (on the cosine scale) around the per-KB calibrated thresholds; domain-neutral defaults."""
 
-    faq_quantile: str = "faq_q95"      # FAQ gate: this quantile of off-topic top scores
+    faq_quantile: str = "q95"          # FAQ gate: this quantile of off-topic confidences
+    margin_weight: float = 0.5         # FAQ confidence = top-1 + margin_weight * (top-1 - top-2)
     item_quantile: str = "item_q95"    # item gate, likewise
-    min_margin: float = 0.004          # top-1 must lead top-2 by this much to answer directly
+    min_margin: float = 0.0          # top-1 must lead top-2 by this much to answer directly
     clarify_band: float = 0.03         # below the gate by less than this: ask "你是不是想问"
-    faq_over_request: float = 0.04     # an explicit content request still gets an FAQ this far over
-    implicit_items: float = 0.04       # items this far over their gate win without a request ...
-    items_lead: float = 0.05           # ... when they lead the FAQ by this much
-    list_floor: float = 0.12           # list items scoring within this of the best one
+    faq_over_request: float = 0.08     # an explicit content request still gets an FAQ this far over
+    implicit_items: float = 0.0       # items this far over their gate win without a request ...
+    items_lead: float = 0.06           # ... when they lead the FAQ by this much
+    list_floor: float = 1.0           # list items scoring within this of the best one
 
 
 POLICY = Policy()
@@ -39,7 +40,8 @@ def decide(engine: Engine, sig: Signals, req: ContentRequest, policy: Policy = P
     s1 = float(sig.faq[order[0]]) if len(order) else -1.0
     s2 = float(sig.faq[order[1]]) if len(order) > 1 else -1.0
     i1 = sig.items[0][1] if sig.items else -1.0
-    d_faq = s1 - g.get(policy.faq_quantile, 1.0)
+    conf_key = f"faqm{policy.margin_weight:g}" if policy.margin_weight else "faq"
+    d_faq = s1 + policy.margin_weight * (s1 - s2) - g.get(f"{conf_key}_{policy.faq_quantile}", 9.0)
     d_item = i1 - g.get(policy.item_quantile, 1.0)
     cands = [engine.faq_ids[i] for i in order[:3]]
     scores = {"faq1": s1, "faq2": s2, "item1": i1, "d_faq": d_faq, "d_item": d_item,

@@ -24,8 +24,9 @@ from index.tokenize import kb_words, make_tokenizer, tokens
 from index.vectors import EmbeddingCache, all_vectors, build_index, load_index, save_index
 
 log = logging.getLogger(__name__)
-FORMAT_VERSION = 3
+FORMAT_VERSION = 5
 ANSWER_HEAD = 160
+PREVIEW_HEAD = 200
 ITEM_CANDIDATES = 100
 
 
@@ -67,9 +68,9 @@ def answer_sentences(answer: str) -> list[str]:
     return [p for p in out if len(p) >= 6]
 
 
-def item_passage(title: str, summary: str, tags: list[str]) -> str:
-    """The text that stands for an item: title, tags, summary."""
-    return f"{title}。{'、'.join(tags)}。{summary}"
+def item_passage(title: str, summary: str, tags: list[str], preview: str = "") -> str:
+    """The text that stands for an item: title, tags, summary and the start of the free preview."""
+    return f"{title}。{'、'.join(tags)}。{summary} {' '.join(preview.split())[:PREVIEW_HEAD]}".strip()
 
 
 class Engine:
@@ -99,11 +100,11 @@ class Engine:
                 sown.append(n)
         self.sent_owner = np.array(sown, dtype=np.int64)
         self.faq_bm25 = BM25([
-            tokens(self.tok, " ".join([*(fold(p) for p in f.phrasings), *(fold(t) for t in f.tags)]))
+            tokens(self.tok, " ".join([*(fold(p) for p in f.phrasings), *(fold(t) for t in f.tags), fold(f.answer)]))
             for f in faqs
         ])
         items = [kb.items[i] for i in self.item_ids]
-        self.item_texts = [fold(item_passage(i.title, i.summary, i.tags)) for i in items]
+        self.item_texts = [fold(item_passage(i.title, i.summary, i.tags, i.preview_md)) for i in items]
         self.item_bm25 = BM25([
             tokens(self.tok, " ".join([fold(i.title), *(fold(t) for t in i.tags), fold(i.title),
                                        *(fold(t) for t in i.tags), fold(i.summary)]))

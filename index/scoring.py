@@ -17,7 +17,7 @@ class Weights:
     phrasing: float = 1.0      # best match among an entry's phrasings
     qa: float = 0.3            # the entry's question + start of its answer
     sentence: float = 0.5      # best match among the sentences of the entry's answer
-    faq_bm25: float = 0.0      # normalised BM25 over the entry's phrasings and tags
+    faq_bm25: float = 0.05     # normalised BM25 over the entry's phrasings, tags and answer
     item_bm25: float = 0.25    # normalised BM25 over the item's title, tags, summary
 
     @property
