@@ -80,7 +80,8 @@ def test_twenty_concurrent_copies_grant_once(public: PublicApp, notifier: Notifi
         thread.join()
     assert sorted(statuses) == [204] * 20
     assert counts(public.deps, no) == (1, 20)
-    assert order_row(public.deps, no).state == "PAID"
+    row = order_row(public.deps, no)
+    assert row.state == "PAID" and not row.needs_refund
 
 
 def test_forged_stale_and_tampered_notifies_grant_nothing(public: PublicApp, sandbox: Any,
@@ -127,3 +128,16 @@ def test_a_late_payment_for_a_closed_order_is_kept_and_flagged_for_refund(public
     row = order_row(public.deps, no)
     assert row.state == "CLOSED" and row.needs_refund and row.transaction_id
     assert counts(public.deps, no) == (0, 1)
+
+
+def test_unreadable_and_oversized_notifies_are_refused_and_logged(public: PublicApp, notifier: Notifier) -> None:
+    order = _placed(public)
+    body, headers = notifier.signed(notifier.transaction(order["out_trade_no"], order["amount"]))
+    before = rejected_events(public.deps)
+    assert _post(public, "not json", headers).status_code == 401
+    assert _post(public, body, {**headers, "Wechatpay-Serial": "PUB_KEY_ID_OTHER"}).status_code == 401
+    assert _post(public, body, {**headers, "Wechatpay-Signature-Type": "HMAC-SHA256"}).status_code == 401
+    assert _post(public, body, {"Content-Type": "application/json"}).status_code == 401
+    assert _post(public, "x" * 70000, headers).status_code == 413
+    assert rejected_events(public.deps) == before + 5
+    assert counts(public.deps, order["out_trade_no"]) == (0, 0)

@@ -11,8 +11,9 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding
 from sqlalchemy import func, select
 
-from bot.models import Entitlement, Order
+from bot.models import Entitlement, Order, Product
 from bot.sandbox import ensure_dev_keys
+from handlers import products
 from tests.handlers.pay_kit import BUYER, ITEM
 from tests.handlers.test_sales_pages import WECHAT_UA
 
@@ -110,3 +111,15 @@ def test_a_paid_order_whose_notify_was_lost_is_granted_when_the_page_polls(clien
     assert buyer.post(f"/articles/{ITEM}/order").status_code == 409
     page = buyer.get(f"/articles/{ITEM}").get_data(as_text=True)
     assert "已购" in page and "asyncio.Semaphore(20)" in page
+
+
+def test_products_mirror_the_kb_and_items_removed_from_it_are_retired(deps: Any) -> None:
+    with deps.sessions() as session:
+        mirrored = {p.id: p for p in session.scalars(select(Product))}
+    assert mirrored[ITEM].price_fen == PRICE and mirrored[ITEM].active
+    assert set(mirrored) == set(deps.knowledge.engine.kb.items)
+    kb = deps.knowledge.engine.kb
+    products.mirror(deps, type("KB", (), {"items": {ITEM: kb.items[ITEM]}})())
+    with deps.sessions() as session:
+        active = set(session.scalars(select(Product.id).where(Product.active.is_(True))))
+    assert active == {ITEM}
