@@ -95,8 +95,11 @@ def _place(deps: Deps, order: Order, title: str) -> Order | None:
 
 def _retire(deps: Deps, order: Order) -> None:
     """Close an open order that can no longer be reused (other channel, new price, too old)."""
-    if reconcile.close(deps, order.out_trade_no) == "paid":
+    result = reconcile.close(deps, order.out_trade_no)
+    if result == "paid":
         raise Conflict("already bought")
+    if result == "kept":
+        raise Upstream("WeChat Pay would not close the previous order; try again")
 
 
 def checkout(deps: Deps, openid: str, item_id: str, jsapi: bool) -> Checkout:
@@ -119,13 +122,13 @@ def checkout(deps: Deps, openid: str, item_id: str, jsapi: bool) -> Checkout:
 
 def _ready(deps: Deps, openid: str, item: Any, channel: str) -> Order:
     """Under the checkout lock: the open order for (openid, item), placed with WeChat Pay."""
-    for _attempt in range(2):
+    for _attempt in range(3):
         if owns(deps, openid, item.id):
             raise Conflict("already bought")
         order = _open_order(deps, openid, item.id)
         if order is not None and not _reusable(order, channel, item.price_fen):
             _retire(deps, order)
-            order = None
+            continue
         order = order or _create(deps, openid, item, channel)
         if order.prepay_id or order.code_url:
             return order

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import threading
 from pathlib import Path
 from typing import Any
@@ -123,3 +124,15 @@ def test_products_mirror_the_kb_and_items_removed_from_it_are_retired(deps: Any)
     with deps.sessions() as session:
         active = set(session.scalars(select(Product.id).where(Product.active.is_(True))))
     assert active == {ITEM}
+
+
+def test_a_new_kb_price_replaces_the_open_order(client: Any, deps: Any, sandbox: Any, monkeypatch: Any) -> None:
+    buyer = _as(client, deps)
+    old = buyer.post(f"/articles/{ITEM}/order").get_json()
+    items = deps.knowledge.engine.kb.items
+    monkeypatch.setitem(items, ITEM, dataclasses.replace(items[ITEM], price_fen=2990))
+    new = buyer.post(f"/articles/{ITEM}/order").get_json()
+    assert new["amount"] == 2990 and new["out_trade_no"] != old["out_trade_no"]
+    assert sandbox.order(new["out_trade_no"])["amount"]["total"] == 2990
+    assert sandbox.order(old["out_trade_no"])["trade_state"] == "CLOSED"
+    assert [o.out_trade_no for o in _open_orders(deps)] == [new["out_trade_no"]]
