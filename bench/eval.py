@@ -1,4 +1,7 @@
-"""Evaluate the answer engine on a labelled KB: python bench/eval.py KB_DIR [QUERIES] [--json] [-v]."""
+"""Evaluate the answer engine on a labelled KB: python bench/eval.py KB_DIR [QUERIES] [--json] [-v].
+
+With --synthetic FAQxITEMS (e.g. 1000x10000) the KB is first blown up to that size by cloning its
+entries with numbered variations, to measure build time and answer latency at scale."""
 
 from __future__ import annotations
 
@@ -16,6 +19,37 @@ from index import Engine, load_kb, make_encoder
 from index.evaluate import engine_respond, evaluate
 
 
+def synthesize(src: Path, dest: Path, n_faq: int, n_items: int) -> Path:
+    """A KB of n_faq entries and n_items items made by numbering copies of src's entries."""
+    import yaml
+
+    kb = load_kb(src)
+    (dest / "faq").mkdir(parents=True, exist_ok=True)
+    (dest / "articles").mkdir(parents=True, exist_ok=True)
+    faqs = list(kb.faqs.values())
+    rows = []
+    for n in range(n_faq):
+        f = faqs[n % len(faqs)]
+        j = n // len(faqs)
+        sfx = f"（{j}）" if j else ""
+        rows.append({"id": f"{f.id}-{j}" if j else f.id, "question": f.question + sfx,
+                     "similar": [p + sfx for p in f.similar], "answer": f.answer, "tags": f.tags})
+    (dest / "faq" / "all.yaml").write_text(yaml.safe_dump(rows, allow_unicode=True), encoding="utf-8")
+    items = list(kb.items.values())
+    for n in range(n_items):
+        it = items[n % len(items)]
+        j = n // len(items)
+        iid = f"{it.id}-{j}" if j else it.id
+        title = f"{it.title}（第 {j} 辑）" if j else it.title
+        (dest / "articles" / f"{iid}.md").write_text(
+            f"---\nid: {iid}\ntitle: {json.dumps(title, ensure_ascii=False)}\nkind: {it.kind}\n"
+            f"price: {it.price_fen / 100:.2f}\ntags: {json.dumps(it.tags, ensure_ascii=False)}\n"
+            f"summary: {json.dumps(it.summary, ensure_ascii=False)}\nauthor: {it.author}\n"
+            f"published: {it.published.isoformat()}\n---\n{it.preview_md}\n<!-- paywall -->\n{it.paid_md}\n",
+            encoding="utf-8")
+    return dest
+
+
 def main(argv: list[str] | None = None) -> int:
     """Build (or reuse) the index for KB_DIR, run its labelled queries and print the report."""
     ap = argparse.ArgumentParser(description=__doc__)
@@ -25,7 +59,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--index-dir", default=None)
     ap.add_argument("--json", action="store_true")
     ap.add_argument("-v", "--verbose", action="store_true", help="list the failures")
+    ap.add_argument("--synthetic", default=None, help="FAQxITEMS, e.g. 1000x10000")
     args = ap.parse_args(argv)
+    if args.synthetic:
+        n_faq, n_items = (int(x) for x in args.synthetic.lower().split("x"))
+        queries = args.queries or str(Path(args.kb_dir) / "queries.jsonl")
+        dest = Path(tempfile.gettempdir()) / f"kb-synthetic-{n_faq}x{n_items}"
+        if not dest.is_dir():
+            synthesize(Path(args.kb_dir), dest, n_faq, n_items)
+        args.kb_dir, args.queries = str(dest), queries
     kb = load_kb(args.kb_dir)
     enc = make_encoder(args.encoder)
     index_dir = args.index_dir or os.path.join(tempfile.gettempdir(), f"kb-eval-{kb.fingerprint}")
@@ -33,11 +75,18 @@ def main(argv: list[str] | None = None) -> int:
     engine = Engine.build(kb, enc, index_dir)
     build_s = time.perf_counter() - t0
     rep = evaluate(args.kb_dir, args.queries, engine_respond(engine))
+    try:
+        import resource
+
+        rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    except ImportError:  # pragma: no cover - not on Linux
+        rss_mb = 0.0
     if args.json:
-        print(json.dumps({**rep.as_dict(), "encoder": enc.name, "build_s": build_s}, ensure_ascii=False))
+        print(json.dumps({**rep.as_dict(), "kb": args.kb_dir, "encoder": enc.name, "build_s": round(build_s, 2),
+                          "max_rss_mb": round(rss_mb)}, ensure_ascii=False))
     else:
         print(f"KB {args.kb_dir}: {len(kb.faqs)} FAQ, {len(kb.items)} items; encoder {enc.name}; "
-              f"index ready in {build_s:.1f}s")
+              f"index ready in {build_s:.1f}s; peak RSS {rss_mb:.0f} MB")
         print("\n".join(rep.lines()))
     if args.verbose:
         for f in rep.failures:

@@ -31,12 +31,13 @@ def negative_features(engine: Engine, cache: EmbeddingCache) -> dict[str, np.nda
     faq_top, faq_second, item_top = [], [], []
     norms = [normalize(m) for m in offtopic_messages()]
     norms = [n for n in norms if not is_contentless(n)]
-    topics = []
+    topics, is_req = [], []
     for n in norms:
         req = content_request(n)
         topics.append(req.topic if req.explicit and req.topic else n)
-    qv = cache.encode(norms, "query")
-    tv = cache.encode(topics, "query")
+        is_req.append(req.explicit and bool(req.topic))
+    qv = cache.encode(norms, "query", "calibration")
+    tv = cache.encode(topics, "query", "calibration")
     for n, t, q, v in zip(norms, topics, qv, tv, strict=True):
         faq, _, _ = engine.faq_scores(n, q)
         two = np.sort(faq)[-2:] if len(faq) > 1 else np.array([0.0, float(faq.max()) if len(faq) else 0.0])
@@ -45,7 +46,8 @@ def negative_features(engine: Engine, cache: EmbeddingCache) -> dict[str, np.nda
         items, _, _ = engine.item_scores(t, v, k=10)
         item_top.append(items[0][1] if items else 0.0)
     top, second = np.array(faq_top), np.array(faq_second)
-    out = {"faq": top, "item": np.array(item_top)}
+    items = np.array(item_top)
+    out = {"faq": top, "item": items, "item_req": items[np.array(is_req, dtype=bool)]}
     for lam in MARGIN_WEIGHTS:
         out[f"faqm{lam:g}"] = top + lam * (top - second)
     return out

@@ -20,6 +20,7 @@ class Policy:
     faq_quantile: str = "q95"          # FAQ gate: this quantile of off-topic confidences
     margin_weight: float = 0.5         # FAQ confidence = top-1 + margin_weight * (top-1 - top-2)
     item_quantile: str = "item_q95"    # item gate, likewise
+    request_quantile: str = "item_q95"  # item gate for explicit requests (item_req_*: off-topic requests only)
     min_margin: float = 0.0          # top-1 must lead top-2 by this much to answer directly
     clarify_band: float = 0.03         # below the gate by less than this: ask "你是不是想问"
     faq_over_request: float = 0.08     # an explicit content request still gets an FAQ this far over
@@ -42,7 +43,7 @@ def decide(engine: Engine, sig: Signals, req: ContentRequest, policy: Policy = P
     i1 = sig.items[0][1] if sig.items else -1.0
     conf_key = f"faqm{policy.margin_weight:g}" if policy.margin_weight else "faq"
     d_faq = s1 + policy.margin_weight * (s1 - s2) - g.get(f"{conf_key}_{policy.faq_quantile}", 9.0)
-    d_item = i1 - g.get(policy.item_quantile, 1.0)
+    d_item = i1 - g.get(policy.request_quantile if req.explicit else policy.item_quantile, 1.0)
     cands = [engine.faq_ids[i] for i in order[:3]]
     scores = {"faq1": s1, "faq2": s2, "item1": i1, "d_faq": d_faq, "d_item": d_item,
               "faq_cov": sig.faq_cov, "item_cov": sig.item_cov}

@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import logging
 import re
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,7 +26,7 @@ from index.tokenize import kb_words, make_tokenizer, tokens
 from index.vectors import EmbeddingCache, all_vectors, build_index, load_index, save_index
 
 log = logging.getLogger(__name__)
-FORMAT_VERSION = 5
+FORMAT_VERSION = 6
 ANSWER_HEAD = 160
 PREVIEW_HEAD = 200
 ITEM_CANDIDATES = 100
@@ -116,12 +118,22 @@ class Engine:
         self.sent_vecs = np.zeros((0, encoder.dim), dtype=np.float32)
         self.item_index = build_index(np.zeros((0, encoder.dim), dtype=np.float32))
         self.gate: dict[str, float] = {}
+        self._encode_lock = threading.Lock()   # native encoders are not documented as thread-safe
+
+    def encode_queries(self, texts: list[str]) -> np.ndarray:
+        """Query vectors, one encoder call at a time."""
+        with self._encode_lock:
+            return self.encoder.encode_queries(texts)
 
     # building ----------------------------------------------------------------
     @classmethod
     def build(cls, kb: KnowledgeBase, encoder: Encoder, index_dir: str | Path,
-              weights: Weights | None = None) -> Engine:
-        """Reuse the saved index in index_dir when KB fingerprint and encoder match, else build and save."""
+              weights: Weights | None = None,
+              progress: Callable[[str, int, int], None] | None = None) -> Engine:
+        """Reuse the saved index in index_dir when KB fingerprint and encoder match, else build and save.
+
+        progress(stage, done, total), if given, reports embedding progress (e.g. to drive a progress bar);
+        only texts not already in the embedding cache are encoded."""
         t0 = time.perf_counter()
         eng = cls(kb, encoder, weights)
         folder = Path(index_dir)
@@ -147,11 +159,11 @@ class Engine:
                     return eng
             except Exception:  # noqa: BLE001 - a damaged index is simply rebuilt
                 log.warning("saved index in %s unreadable; rebuilding", folder)
-        cache = EmbeddingCache(folder, encoder)
-        eng.phr_vecs = cache.encode(eng.phr_texts, "query")
-        eng.qa_vecs = cache.encode(eng.qa_texts, "passage")
-        eng.sent_vecs = cache.encode(eng.sent_texts, "passage")
-        eng.item_index = build_index(cache.encode(eng.item_texts, "passage"))
+        cache = EmbeddingCache(folder, encoder, progress)
+        eng.phr_vecs = cache.encode(eng.phr_texts, "query", "faq phrasings")
+        eng.qa_vecs = cache.encode(eng.qa_texts, "passage", "faq answers")
+        eng.sent_vecs = cache.encode(eng.sent_texts, "passage", "faq answer sentences")
+        eng.item_index = build_index(cache.encode(eng.item_texts, "passage", "items"))
         eng.gate = calibrate.calibrate(eng, cache)
         cache.save()
         save_index(build_index(eng.phr_vecs, hnsw_from=10**12), folder / "faq.faiss")
@@ -209,7 +221,7 @@ class Engine:
     def signals(self, text: str, topic: str | None = None) -> Signals:
         """Every score the decision looks at, for a normalised text (and its content topic)."""
         texts = [text] if topic is None or topic == text else [text, topic]
-        vecs = self.encoder.encode_queries(texts)
+        vecs = self.encode_queries(texts)
         faq, ftoks, fcov = self.faq_scores(text, vecs[0])
         items, icov, itop = self.item_scores(texts[-1], vecs[-1])
         return Signals(text, faq, ftoks, fcov, items, icov, itop)
@@ -242,7 +254,7 @@ class Engine:
         topic = req.topic if req.explicit and req.topic else norm
         if not topic:
             return []
-        items, _, _ = self.item_scores(topic, self.encoder.encode_queries([topic])[0])
+        items, _, _ = self.item_scores(topic, self.encode_queries([topic])[0])
         return items[:k]
 
     def find_item_by_title(self, text: str) -> str | None:

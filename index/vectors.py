@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from pathlib import Path
 
 import faiss
@@ -51,13 +52,15 @@ def all_vectors(idx: faiss.Index) -> np.ndarray:
 class EmbeddingCache:
     """Vectors by (encoder, role, text) hash, persisted as one .npz file per encoder."""
 
-    def __init__(self, folder: Path, encoder: Encoder) -> None:
+    def __init__(self, folder: Path, encoder: Encoder,
+                 progress: Callable[[str, int, int], None] | None = None) -> None:
         safe = hashlib.sha1(encoder.name.encode()).hexdigest()[:12]
         self.path = folder / f"embcache-{safe}.npz"
         self.encoder = encoder
         self.store: dict[str, np.ndarray] = {}
         self.memory = _MEMORY.setdefault(encoder.name, {})
         self.dirty = False
+        self.progress = progress
         if self.path.is_file():
             try:
                 with np.load(self.path) as z:
@@ -71,8 +74,9 @@ class EmbeddingCache:
     def _key(role: str, text: str) -> str:
         return hashlib.sha1(f"{role}\0{text}".encode()).hexdigest()
 
-    def encode(self, texts: list[str], role: str) -> np.ndarray:
-        """Vectors for texts as 'query' or 'passage', encoding only those not cached."""
+    def encode(self, texts: list[str], role: str, stage: str = "") -> np.ndarray:
+        """Vectors for texts as 'query' or 'passage', encoding only those not cached;
+        progress(stage, done, total) is called after each batch."""
         keys = [self._key(role, t) for t in texts]
         for k in keys:
             if k not in self.store and k in self.memory:
@@ -89,6 +93,8 @@ class EmbeddingCache:
                     self.store[k] = v
                     if len(self.memory) < _MEMORY_MAX:
                         self.memory[k] = v
+                if self.progress:
+                    self.progress(stage or role, min(i + batch, len(missing)), len(missing))
             self.dirty = True
         if not texts:
             return np.zeros((0, self.encoder.dim), dtype=np.float32)
