@@ -21,6 +21,7 @@ from bot.outbox import send_reply
 from bot.protocol import MAX_BODY, Cipher
 from bot.replies import Reply
 from handlers import ROUTES, Route, admin_kb, fallback, orders, pages, payments, products, visitor
+from handlers.broadcasts import make_blueprint as broadcasts_blueprint
 
 log = logging.getLogger("app")
 
@@ -78,6 +79,7 @@ def create_app(settings: Settings | None = None, *, routes: Iterable[Route] | No
     )
     app.register_blueprint(health_blueprint(deps))
     app.register_blueprint(admin_kb.make_blueprint(deps))
+    app.register_blueprint(broadcasts_blueprint(deps))
     products.install(deps)
     for sales in (pages, visitor, orders, payments):
         app.register_blueprint(sales.make_blueprint(deps))

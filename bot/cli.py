@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -217,6 +218,90 @@ def orders_reconcile() -> None:
     counts = reconcile(deps())
     summary = ", ".join(f"{state} {n}" for state, n in sorted(counts.items())) or "no open orders"
     click.echo(f"reconciled: {summary}")
+
+
+# subscribers and broadcasts ---------------------------------------------------
+
+
+@cli.group()
+def users() -> None:
+    """Subscribers of the account."""
+
+
+@users.command("sync")
+def users_sync() -> None:
+    """Load every follower from the platform (user/get + user/info), marking who left."""
+    from handlers.subscribers import sync
+
+    result = sync(deps(), progress=lambda seen, total: click.echo(f"{seen}/{total} followers", err=True))
+    click.echo(json.dumps(result.as_dict()))
+
+
+@cli.group()
+def broadcast() -> None:
+    """Broadcasts to subscribers: create, preview, start, cancel, status."""
+
+
+@broadcast.command("create")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def broadcast_create(file: Path) -> None:
+    """Create a broadcast from a YAML file with the admin API's fields; prints its id."""
+    import yaml
+
+    from handlers.broadcasts import create
+
+    try:
+        body = yaml.safe_load(file.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise click.ClickException(f"{file}: not valid YAML: {exc}") from None
+    if isinstance(body, dict) and hasattr(body.get("schedule_at"), "isoformat"):
+        body["schedule_at"] = body["schedule_at"].isoformat()
+    click.echo(json.dumps(create(deps(), body)))
+
+
+@broadcast.command("preview")
+@click.argument("broadcast_id", type=int)
+@click.argument("openids", nargs=-1, required=True)
+def broadcast_preview(broadcast_id: int, openids: tuple[str, ...]) -> None:
+    """Send the broadcast to test subscribers only."""
+    from handlers.broadcasts import preview
+
+    click.echo(json.dumps(preview(deps(), broadcast_id, list(openids)), ensure_ascii=False))
+
+
+@broadcast.command("start")
+@click.argument("broadcast_id", type=int)
+def broadcast_start(broadcast_id: int) -> None:
+    """Start sending (or schedule it when schedule_at is ahead)."""
+    from handlers.broadcasts import start
+
+    click.echo(json.dumps(start(deps(), broadcast_id), ensure_ascii=False))
+
+
+@broadcast.command("cancel")
+@click.argument("broadcast_id", type=int)
+def broadcast_cancel(broadcast_id: int) -> None:
+    """Stop sending; recipients not reached yet are counted as cancelled."""
+    from handlers.broadcasts import cancel
+
+    click.echo(json.dumps(cancel(deps(), broadcast_id), ensure_ascii=False))
+
+
+@broadcast.command("status")
+@click.argument("broadcast_id", type=int)
+@click.option("--once", is_flag=True, help="Print the status as JSON and exit.")
+@click.option("--interval", default=1.0, show_default=True, help="Seconds between refreshes.")
+def broadcast_status(broadcast_id: int, once: bool, interval: float) -> None:
+    """Follow a broadcast with a progress bar (rate and ETA) until it stops; --once prints JSON."""
+    from bot.progress import follow
+    from handlers.broadcasts import status
+
+    current = deps()
+    if once:
+        click.echo(json.dumps(status(current, broadcast_id), ensure_ascii=False))
+        return
+    final = follow(lambda: status(current, broadcast_id), interval)
+    click.echo(json.dumps({k: final[k] for k in ("state", "total", "sent", "failed", "skipped", "unknown")}))
 
 
 def main() -> None:

@@ -29,6 +29,7 @@ class Subscriber(Base):
     scene: Mapped[str | None] = mapped_column(String(128), nullable=True)
     tags: Mapped[list[int]] = mapped_column(JSON, default=list)
     language: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    synced_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     updated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, onupdate=utcnow)
 
 
@@ -126,6 +127,8 @@ class Broadcast(Base):
     total: Mapped[int] = mapped_column(Integer, default=0)
     schedule_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     paused_until: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    msg_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    report: Mapped[dict[str, object] | None] = mapped_column(JSON, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     started_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     finished_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
@@ -135,11 +138,16 @@ class Delivery(Base):
     """One broadcast to one subscriber: claimed before the send, recorded after it."""
 
     __tablename__ = "deliveries"
-    __table_args__ = (Index("ix_deliveries_broadcast_state", "broadcast_id", "state"),)
+    __table_args__ = (
+        Index("ix_deliveries_broadcast_state", "broadcast_id", "state"),
+        Index("ix_deliveries_broadcast_chunk", "broadcast_id", "chunk"),
+    )
 
     broadcast_id: Mapped[int] = mapped_column(ForeignKey("broadcasts.id"), primary_key=True)
     openid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    chunk: Mapped[int] = mapped_column(Integer, default=0)
     state: Mapped[str] = mapped_column(String(16), default="pending")
+    status: Mapped[str | None] = mapped_column(String(64), nullable=True)
     errcode: Mapped[int | None] = mapped_column(Integer, nullable=True)
     msgid: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)

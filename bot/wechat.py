@@ -16,7 +16,7 @@ from wechatpy.session.memorystorage import MemoryStorage
 from wechatpy.session.redisstorage import RedisStorage
 
 from bot.config import REAL_API_BASE_URL
-from bot.wechat_api import TemplateMessageAPI
+from bot.wechat_api import MassMessageAPI, TemplateMessageAPI
 
 log = logging.getLogger(__name__)
 TOKEN_MARGIN = 300
@@ -56,6 +56,7 @@ class WeChatClient(_WeChatClient):
     """wechatpy's client with a Redis-shared token from `stable_token`, refreshed by one process at a time."""
 
     template = TemplateMessageAPI()
+    mass = MassMessageAPI()
 
     def __init__(
         self,

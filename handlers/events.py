@@ -11,6 +11,7 @@ from bot.deps import Deps
 from bot.logs import hash_openid
 from bot.models import Subscriber, utcnow
 from bot.replies import Reply
+from handlers import broadcasts
 
 log = logging.getLogger(__name__)
 
@@ -68,4 +69,5 @@ def on_view(deps: Deps, message: Any, _match: Any) -> Reply:
 def on_job_finished(deps: Deps, message: Any, _match: Any) -> Reply:
     """TEMPLATESENDJOBFINISH / MASSSENDJOBFINISH: acknowledge (broadcast status is updated by its module)."""
     log.info("%s msgid=%s status=%s", message.type, message.__dict__.get("MsgID"), message.__dict__.get("Status"))
+    broadcasts.job_finished(deps, message.__dict__)
     return Reply.success(kind="job_finished")

@@ -6,11 +6,12 @@ from redis import Redis
 from rq import cron
 from rq.cron import CronScheduler
 
-from workers import housekeeping, sales
+from workers import broadcasts, housekeeping, sales
 
 
 def build_cron(connection: Redis, queue_name: str) -> CronScheduler:
     """A CronScheduler holding every periodic job of the service."""
     cron.register(housekeeping.reload_knowledge, queue_name, interval=300, name="reload-knowledge")
     cron.register(sales.close_expired_orders, queue_name, interval=60, name="close-expired-orders")
+    cron.register(broadcasts.sweep, queue_name, interval=5, name="broadcast-sweep")
     return cron.create_cron(connection)
