@@ -304,6 +304,27 @@ def broadcast_status(broadcast_id: int, once: bool, interval: float) -> None:
     click.echo(json.dumps({k: final[k] for k in ("state", "total", "sent", "failed", "skipped", "unknown")}))
 
 
+@cli.group()
+def bench() -> None:
+    """Benchmarks that start their own servers on loopback."""
+
+
+@bench.command("callback")
+@click.option("--requests", default=4000, show_default=True, help="Messages per server.")
+@click.option("--concurrency", default=16, show_default=True, help="Concurrent keep-alive connections.")
+@click.option("--workers", default=2, show_default=True, help="gunicorn worker processes.")
+@click.option("--threads", default=8, show_default=True, help="Threads per gunicorn worker (gthread).")
+@click.option("--time-limit", default=120.0, show_default=True, help="Seconds per server, at most.")
+def bench_callback(requests: int, concurrency: int, workers: int, threads: int, time_limit: float) -> None:
+    """Signed text messages at the service under gunicorn next to a bare WeRoBot echo: req/s, p50/p99."""
+    from bot.config import ROOT
+
+    sys.path.insert(0, str(ROOT))
+    from bench.callback import run
+
+    run(requests=requests, concurrency=concurrency, workers=workers, threads=threads, time_limit=time_limit)
+
+
 def main() -> None:
     """Entry point."""
     cli(prog_name="python -m bot")
