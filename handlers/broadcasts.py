@@ -140,11 +140,11 @@ def listing(deps: Deps, limit: int = 50) -> list[dict[str, object]]:
 
 def job_finished(deps: Deps, fields: dict[str, Any]) -> None:
     """TEMPLATESENDJOBFINISH updates one delivery's final status; MASSSENDJOBFINISH a mass broadcast's report."""
-    msgid, event = str(fields.get("MsgID") or ""), str(fields.get("Event") or "").upper()
+    msgid, event = str(fields.get("MsgID") or ""), str(fields.get("type") or fields.get("Event") or "").upper()
     if not msgid:
         return
     try:
-        if event == "MASSSENDJOBFINISH":
+        if event.startswith("MASSSENDJOBFINISH"):
             broadcast_mass.record_report(deps, msgid, fields)
         else:
             broadcast_flow.record_finished(deps, msgid, str(fields.get("Status") or ""))
