@@ -40,7 +40,8 @@ def negative_features(engine: Engine, cache: EmbeddingCache) -> dict[str, np.nda
     tv = cache.encode(topics, "query", "calibration")
     for n, t, q, v in zip(norms, topics, qv, tv, strict=True):
         faq, _, _ = engine.faq_scores(n, q)
-        two = np.sort(faq)[-2:] if len(faq) > 1 else np.array([0.0, float(faq.max()) if len(faq) else 0.0])
+        # same conventions as decide(): a missing top-1/top-2 scores -1
+        two = np.sort(faq)[-2:] if len(faq) > 1 else np.array([-1.0, float(faq.max()) if len(faq) else -1.0])
         faq_top.append(float(two[-1]))
         faq_second.append(float(two[0]))
         items, _, _ = engine.item_scores(t, v, k=10)

@@ -24,8 +24,9 @@ class Policy:
     min_margin: float = 0.0          # top-1 must lead top-2 by this much to answer directly
     clarify_band: float = 0.03         # below the gate by less than this: ask "你是不是想问"
     faq_over_request: float = 0.08     # an explicit content request still gets an FAQ this far over
-    implicit_items: float = 0.0       # items this far over their gate win without a request ...
-    items_lead: float = 0.06           # ... when they lead the FAQ by this much
+    implicit_items: float = 0.0        # items this far over their gate win without a request ...
+    items_lead: float = 0.06           # ... when the FAQ is below its gate, or they lead it by this much
+    implicit_coverage: float = 0.1     # ... and some of the message's words occur in the catalogue
     list_floor: float = 1.0           # list items scoring within this of the best one
 
 
@@ -40,9 +41,10 @@ def decide(engine: Engine, sig: Signals, req: ContentRequest, policy: Policy = P
     order = np.argsort(-sig.faq) if len(sig.faq) else np.array([], dtype=np.int64)
     s1 = float(sig.faq[order[0]]) if len(order) else -1.0
     s2 = float(sig.faq[order[1]]) if len(order) > 1 else -1.0
-    i1 = sig.items[0][1] if sig.items else -1.0
+    i1 = sig.items[0][1] if sig.items else -9.0
     conf_key = f"faqm{policy.margin_weight:g}" if policy.margin_weight else "faq"
-    d_faq = s1 + policy.margin_weight * (s1 - s2) - g.get(f"{conf_key}_{policy.faq_quantile}", 9.0)
+    gate = g.get(f"{conf_key}_{policy.faq_quantile}", 9.0)
+    d_faq = s1 + policy.margin_weight * (s1 - s2) - gate if len(order) else -9.0
     d_item = i1 - g.get(policy.request_quantile if req.explicit else policy.item_quantile, 1.0)
     cands = [engine.faq_ids[i] for i in order[:3]]
     scores = {"faq1": s1, "faq2": s2, "item1": i1, "d_faq": d_faq, "d_item": d_item,
@@ -62,7 +64,8 @@ def decide(engine: Engine, sig: Signals, req: ContentRequest, policy: Policy = P
         if d_faq >= policy.faq_over_request and d_faq > d_item:
             return faq()
         return Understanding("recommend", items=items(), topic=req.topic, scores=scores)
-    if d_item >= policy.implicit_items and d_item >= d_faq + policy.items_lead:
+    if (d_item >= policy.implicit_items and sig.item_cov >= policy.implicit_coverage
+            and (d_faq < 0 or d_item >= d_faq + policy.items_lead)):
         return Understanding("recommend", items=items(), topic=sig.text, scores=scores)
     if d_faq >= 0:
         return faq()

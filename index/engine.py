@@ -20,7 +20,7 @@ from index.encoders import Encoder
 from index.intent import buy_target, content_request
 from index.model import KnowledgeBase
 from index.normalize import fold, is_contentless, normalize
-from index.scoring import Weights, bm25_normalised, coverage, max_by_owner
+from index.scoring import Weights, bm25_normalised, coverage, max_by_owner, soft_max_by_owner
 from index.titles import TitleMatcher
 from index.tokenize import kb_words, make_tokenizer, tokens
 from index.vectors import EmbeddingCache, all_vectors, build_index, load_index, save_index
@@ -187,7 +187,7 @@ class Engine:
         n = len(self.faq_ids)
         if n == 0:
             return np.zeros(0, dtype=np.float32), [], 0.0
-        phr = max_by_owner(self.phr_vecs @ qvec, self.phr_owner, n)
+        phr = soft_max_by_owner(self.phr_vecs @ qvec, self.phr_owner, n, w.phrasing_temp)
         qa = self.qa_vecs @ qvec
         sent = max_by_owner(self.sent_vecs @ qvec, self.sent_owner, n) if len(self.sent_vecs) else qa
         toks = tokens(self.tok, text)

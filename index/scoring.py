@@ -14,7 +14,8 @@ from index.bm25 import BM25
 class Weights:
     """How the signals are fused; the shipped defaults are domain-neutral."""
 
-    phrasing: float = 1.0      # best match among an entry's phrasings
+    phrasing: float = 1.0      # soft best match among an entry's phrasings (log-mean-exp, see below)
+    phrasing_temp: float = 0.03  # temperature of that soft maximum: entries matched by several phrasings gain
     qa: float = 0.3            # the entry's question + start of its answer
     sentence: float = 0.5      # best match among the sentences of the entry's answer
     faq_bm25: float = 0.05     # normalised BM25 over the entry's phrasings, tags and answer
@@ -52,3 +53,20 @@ def max_by_owner(sims: np.ndarray, owner: np.ndarray, n: int) -> np.ndarray:
     out = np.full(n, -1.0, dtype=np.float32)
     np.maximum.at(out, owner, sims)
     return out
+
+
+def soft_max_by_owner(sims: np.ndarray, owner: np.ndarray, n: int, temp: float) -> np.ndarray:
+    """Per owner, temp * log(mean(exp(sim / temp))): near the best similarity, a little higher when
+    several of the owner's rows agree and a little lower when only one does."""
+    if temp <= 0:
+        return max_by_owner(sims, owner, n)
+    s = sims.astype(np.float64)
+    top = float(s.max()) if len(s) else 0.0
+    acc = np.zeros(n, dtype=np.float64)
+    cnt = np.zeros(n, dtype=np.float64)
+    np.add.at(acc, owner, np.exp((s - top) / temp))
+    np.add.at(cnt, owner, 1.0)
+    with np.errstate(divide="ignore"):
+        out = temp * np.log(acc / np.maximum(cnt, 1.0)) + top
+    out[cnt == 0] = -1.0
+    return np.maximum(out, -1.0).astype(np.float32)

@@ -72,3 +72,22 @@ def test_index_is_reused_and_rebuilt_on_change(kb_copy: Path, tmp_path: Path) ->
     art.write_text(art.read_text(encoding="utf-8").replace("title: ", "title: 新版 "), encoding="utf-8")
     Engine.build(load_kb(kb_dir), enc, idx)
     assert (idx / "meta.json").stat().st_mtime_ns != stamp
+
+
+def test_tiny_kbs_work(tmp_path: Path) -> None:
+    only_faq = tmp_path / "faq-only"
+    (only_faq / "faq").mkdir(parents=True)
+    (only_faq / "faq" / "a.yaml").write_text(
+        "- id: refund\n  question: 怎么申请退款？\n  answer: 在订单页申请售后。\n", encoding="utf-8")
+    eng = Engine.build(load_kb(only_faq), make_encoder(), tmp_path / "i1")
+    assert eng.understand("怎么申请退款").kind == "faq"
+    assert eng.understand("推荐点 python 的课").items == []
+    assert eng.search_items("python") == []
+    only_items = tmp_path / "items-only"
+    (only_items / "articles").mkdir(parents=True)
+    src = sorted((Path(__file__).resolve().parents[2] / "knowledge" / "articles").glob("*.md"))[0]
+    (only_items / "articles" / src.name).write_text(src.read_text(encoding="utf-8"), encoding="utf-8")
+    eng = Engine.build(load_kb(only_items), make_encoder(), tmp_path / "i2")
+    assert eng.understand("怎么申请退款").kind in ("fallback", "clarify", "recommend")
+    title = next(iter(eng.kb.items.values())).title
+    assert eng.understand(f"买 {title}").kind == "buy"
