@@ -26,25 +26,26 @@ if tokens >= 0 then return 0 end
 return math.ceil(-tokens * 1000 / rate)
 """
 
-# Claim recipients for the holder of the chunk lease. A recipient's first-attempt time is kept across
-# claims, so a send whose outcome is unknown is retried only inside the platform's dedupe window.
-# Returns {halted, now_ms, openid1, first1, openid2, first2, ...}.
+# Claim recipients for the holder of the chunk lease (the lease fences out any other run of the chunk).
+# A recipient's first-attempt time is set once and kept across claims, so a send whose outcome is unknown
+# is retried only inside the platform's dedupe window. Returns {verdict, now_ms, openid1, first1, ...}.
 CLAIM = """
 if redis.call('GET', KEYS[2]) ~= ARGV[1] then return {'lost', 0} end
 if redis.call('EXISTS', KEYS[3]) == 1 then return {'halted', 0} end
 local now_t = redis.call('TIME')
 local now = now_t[1] * 1000 + math.floor(now_t[2] / 1000)
-local out = {'ok', now}
+local openids = {}
 for i = 2, #ARGV do
-  local openid = ARGV[i]
-  local first = now
-  local held = redis.call('HGET', KEYS[1], openid)
-  if held then first = tonumber(string.match(held, '|(%d+)$')) or now end
-  redis.call('HSET', KEYS[1], openid, ARGV[1] .. '|' .. first)
-  out[#out + 1] = openid
-  out[#out + 1] = first
+  redis.call('HSETNX', KEYS[1], ARGV[i], now)
+  openids[#openids + 1] = ARGV[i]
 end
+local firsts = redis.call('HMGET', KEYS[1], unpack(openids))
 redis.call('EXPIRE', KEYS[1], 172800)
+local out = {'ok', now}
+for i = 1, #openids do
+  out[#out + 1] = openids[i]
+  out[#out + 1] = tonumber(firsts[i]) or now
+end
 return out
 """
 

@@ -171,8 +171,8 @@ def test_a_send_lost_with_its_worker_is_retried_with_the_same_id_inside_the_wind
     deps.wechat.template.send("o-lost", TEMPLATE, broadcast.data, broadcast.url, client_msg_id(broadcast, "o-lost"))
     now_ms = int(time.time() * 1000)
     keys = Keys(deps.prefix, broadcast_id)
-    deps.redis.hset(keys.claims, mapping={"o-lost": f"dead|{now_ms - 60_000}",
-                                          "o-late": f"dead|{now_ms - WINDOW_MS - 1000}"})
+    deps.redis.hset(keys.claims, mapping={"o-lost": now_ms - 60_000,
+                                          "o-late": now_ms - WINDOW_MS - 1000})
     broadcast_flow.pump(deps, broadcast_id)
     worker()
     status = state_of(client, broadcast_id)
