@@ -23,12 +23,10 @@ def offtopic_messages() -> tuple[str, ...]:
     return tuple(ln.strip() for ln in text.splitlines() if ln.strip() and not ln.startswith("#"))
 
 
-MARGIN_WEIGHTS = (0.5, 1.0, 2.0)   # confidence = top-1 score + w * (top-1 - top-2)
-
-
-def negative_features(engine: Engine, cache: EmbeddingCache) -> dict[str, np.ndarray]:
-    """Top FAQ score and top item score of each off-topic message against this KB."""
-    faq_top, faq_second, item_top = [], [], []
+def negative_features(engine: Engine, cache: EmbeddingCache) -> dict[str, list[float]]:
+    """How each off-topic message scores against this KB: FAQ top-1, top-2 and keyword coverage,
+    top item score, and whether it was phrased as a content request (1.0) or not (0.0)."""
+    out: dict[str, list[float]] = {k: [] for k in ("faq_top", "faq_second", "faq_cov", "item_top", "is_request")}
     norms = [normalize(m) for m in offtopic_messages()]
     norms = [n for n in norms if not is_contentless(n)]
     topics, is_req = [], []
@@ -38,29 +36,14 @@ def negative_features(engine: Engine, cache: EmbeddingCache) -> dict[str, np.nda
         is_req.append(req.explicit and bool(req.topic))
     qv = cache.encode(norms, "query", "calibration")
     tv = cache.encode(topics, "query", "calibration")
-    for n, t, q, v in zip(norms, topics, qv, tv, strict=True):
-        faq, _, _ = engine.faq_scores(n, q)
+    for n, t, q, v, r in zip(norms, topics, qv, tv, is_req, strict=True):
+        faq, _, cov = engine.faq_scores(n, q)
         # same conventions as decide(): a missing top-1/top-2 scores -1
         two = np.sort(faq)[-2:] if len(faq) > 1 else np.array([-1.0, float(faq.max()) if len(faq) else -1.0])
-        faq_top.append(float(two[-1]))
-        faq_second.append(float(two[0]))
         items, _, _ = engine.item_scores(t, v, k=10)
-        item_top.append(items[0][1] if items else 0.0)
-    top, second = np.array(faq_top), np.array(faq_second)
-    items = np.array(item_top)
-    out = {"faq": top, "item": items, "item_req": items[np.array(is_req, dtype=bool)]}
-    for lam in MARGIN_WEIGHTS:
-        out[f"faqm{lam:g}"] = top + lam * (top - second)
-    return out
-
-
-def calibrate(engine: Engine, cache: EmbeddingCache) -> dict[str, float]:
-    """Gate thresholds for this KB: high quantiles of off-topic scores."""
-    neg = negative_features(engine, cache)
-    out: dict[str, float] = {}
-    for name, vals in neg.items():
-        if len(vals) == 0:
-            continue
-        for q in (50, 90, 95, 98, 100):
-            out[f"{name}_q{q}"] = float(np.percentile(vals, q))
+        out["faq_top"].append(float(two[-1]))
+        out["faq_second"].append(float(two[0]))
+        out["faq_cov"].append(float(cov))
+        out["item_top"].append(float(items[0][1]) if items else -9.0)
+        out["is_request"].append(1.0 if r else 0.0)
     return out

@@ -15,37 +15,51 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Policy:
-    """Margins (on the cosine scale) around the per-KB calibrated thresholds; domain-neutral defaults."""
+    """How confident the engine must be, relative to this KB's off-topic calibration; domain-neutral defaults."""
 
-    faq_quantile: str = "q95"          # FAQ gate: this quantile of off-topic confidences
-    margin_weight: float = 0.5         # FAQ confidence = top-1 + margin_weight * (top-1 - top-2)
-    item_quantile: str = "item_q95"    # item gate, likewise
-    request_quantile: str = "item_q95"  # item gate for explicit requests (item_req_*: off-topic requests only)
-    min_margin: float = 0.0          # top-1 must lead top-2 by this much to answer directly
+    faq_pct: float = 92.5              # FAQ gate: this percentile of off-topic FAQ confidences
+    margin_weight: float = 0.5         # FAQ confidence = top-1 + margin_weight * (top-1 - top-2) ...
+    coverage_weight: float = 0.0       # ... + coverage_weight * share of the message's words the FAQ knows
+    item_pct: float = 95.0             # item gate: this percentile of off-topic top item scores
+    min_margin: float = 0.0            # top-1 must lead top-2 by this much to answer directly
     clarify_band: float = 0.03         # below the gate by less than this: ask "你是不是想问"
     faq_over_request: float = 0.08     # an explicit content request still gets an FAQ this far over
     implicit_items: float = 0.0        # items this far over their gate win without a request ...
     items_lead: float = 0.06           # ... when the FAQ is below its gate, or they lead it by this much
     implicit_coverage: float = 0.1     # ... and some of the message's words occur in the catalogue
-    list_floor: float = 1.0           # list items scoring within this of the best one
+    list_floor: float = 1.0            # list items scoring within this of the best one
 
 
 POLICY = Policy()
+
+
+def faq_confidence(top: np.ndarray | float, second: np.ndarray | float, cov: np.ndarray | float,
+                   policy: Policy) -> np.ndarray | float:
+    """One number for how sure the best FAQ entry is right."""
+    return top + policy.margin_weight * (np.asarray(top) - second) + policy.coverage_weight * np.asarray(cov)
+
+
+def thresholds(negatives: dict[str, list[float]], policy: Policy = POLICY) -> dict[str, float]:
+    """The FAQ and item gates for a KB from its off-topic calibration scores."""
+    if not negatives.get("faq_top"):
+        return {"faq": 9.0, "item": 9.0}
+    top, second = np.array(negatives["faq_top"]), np.array(negatives["faq_second"])
+    conf = faq_confidence(top, second, np.array(negatives["faq_cov"]), policy)
+    return {"faq": float(np.percentile(conf, policy.faq_pct)),
+            "item": float(np.percentile(np.array(negatives["item_top"]), policy.item_pct))}
 
 
 def decide(engine: Engine, sig: Signals, req: ContentRequest, policy: Policy = POLICY) -> Understanding:
     """Pick the reply kind from the message's signals and the KB's calibrated gate."""
     from index.engine import Understanding
 
-    g = engine.gate
+    g = engine.gate if policy is POLICY else thresholds(engine.negatives, policy)
     order = np.argsort(-sig.faq) if len(sig.faq) else np.array([], dtype=np.int64)
     s1 = float(sig.faq[order[0]]) if len(order) else -1.0
     s2 = float(sig.faq[order[1]]) if len(order) > 1 else -1.0
     i1 = sig.items[0][1] if sig.items else -9.0
-    conf_key = f"faqm{policy.margin_weight:g}" if policy.margin_weight else "faq"
-    gate = g.get(f"{conf_key}_{policy.faq_quantile}", 9.0)
-    d_faq = s1 + policy.margin_weight * (s1 - s2) - gate if len(order) else -9.0
-    d_item = i1 - g.get(policy.request_quantile if req.explicit else policy.item_quantile, 1.0)
+    d_faq = float(faq_confidence(s1, s2, sig.faq_cov, policy)) - g["faq"] if len(order) else -9.0
+    d_item = i1 - g["item"]
     cands = [engine.faq_ids[i] for i in order[:3]]
     scores = {"faq1": s1, "faq2": s2, "item1": i1, "d_faq": d_faq, "d_item": d_item,
               "faq_cov": sig.faq_cov, "item_cov": sig.item_cov}

@@ -26,7 +26,7 @@ from index.tokenize import kb_words, make_tokenizer, tokens
 from index.vectors import EmbeddingCache, all_vectors, build_index, load_index, save_index
 
 log = logging.getLogger(__name__)
-FORMAT_VERSION = 6
+FORMAT_VERSION = 7
 ANSWER_HEAD = 160
 PREVIEW_HEAD = 200
 ITEM_CANDIDATES = 100
@@ -118,6 +118,7 @@ class Engine:
         self.sent_vecs = np.zeros((0, encoder.dim), dtype=np.float32)
         self.item_index = build_index(np.zeros((0, encoder.dim), dtype=np.float32))
         self.gate: dict[str, float] = {}
+        self.negatives: dict[str, list[float]] = {}
         self._encode_lock = threading.Lock()   # native encoders are not documented as thread-safe
 
     def encode_queries(self, texts: list[str]) -> np.ndarray:
@@ -153,7 +154,8 @@ class Engine:
                 eng.qa_vecs = all_vectors(load_index(folder / "qa.faiss"))
                 eng.sent_vecs = all_vectors(load_index(folder / "sent.faiss"))
                 eng.item_index = load_index(folder / "items.faiss")
-                eng.gate = {k: float(v) for k, v in meta["gate"].items()}
+                eng.negatives = {k: [float(x) for x in v] for k, v in meta["negatives"].items()}
+                eng.gate = decide.thresholds(eng.negatives)
                 if len(eng.phr_vecs) == len(eng.phr_texts) and eng.item_index.ntotal == len(eng.item_ids):
                     log.info("index reused from %s in %.2fs", folder, time.perf_counter() - t0)
                     return eng
@@ -164,7 +166,8 @@ class Engine:
         eng.qa_vecs = cache.encode(eng.qa_texts, "passage", "faq answers")
         eng.sent_vecs = cache.encode(eng.sent_texts, "passage", "faq answer sentences")
         eng.item_index = build_index(cache.encode(eng.item_texts, "passage", "items"))
-        eng.gate = calibrate.calibrate(eng, cache)
+        eng.negatives = calibrate.negative_features(eng, cache)
+        eng.gate = decide.thresholds(eng.negatives)
         cache.save()
         save_index(build_index(eng.phr_vecs, hnsw_from=10**12), folder / "faq.faiss")
         save_index(build_index(eng.qa_vecs, hnsw_from=10**12), folder / "qa.faiss")
@@ -173,7 +176,7 @@ class Engine:
         tmp = meta_path.with_suffix(".tmp")
         tmp.write_text(json.dumps({
             "fingerprint": kb.fingerprint, "encoder": encoder.name, "version": FORMAT_VERSION,
-            "weights": eng.weights.__dict__, "gate": eng.gate, "faqs": len(eng.faq_ids),
+            "weights": eng.weights.__dict__, "gate": eng.gate, "negatives": eng.negatives, "faqs": len(eng.faq_ids),
             "items": len(eng.item_ids), "built_at": time.time(),
         }, ensure_ascii=False, indent=1))
         tmp.replace(meta_path)

@@ -15,10 +15,10 @@ class Weights:
     """How the signals are fused; the shipped defaults are domain-neutral."""
 
     phrasing: float = 1.0      # soft best match among an entry's phrasings (log-mean-exp, see below)
-    phrasing_temp: float = 0.03  # temperature of that soft maximum: entries matched by several phrasings gain
+    phrasing_temp: float = 0.05  # temperature of that soft maximum: entries matched by several phrasings gain
     qa: float = 0.3            # the entry's question + start of its answer
-    sentence: float = 0.5      # best match among the sentences of the entry's answer
-    faq_bm25: float = 0.05     # normalised BM25 over the entry's phrasings, tags and answer
+    sentence: float = 0.7      # best match among the sentences of the entry's answer
+    faq_bm25: float = 0.1     # normalised BM25 over the entry's phrasings, tags and answer
     item_bm25: float = 0.25    # normalised BM25 over the item's title, tags, summary
 
     @property
