@@ -21,6 +21,7 @@ from bot.sandbox.signing import encrypt_resource, load_private_key, wechatpay_he
 
 ITEM = "py-asyncio-intro"
 BUYER = "oBuyer00000000000000000000001"
+WECHAT_UA = "Mozilla/5.0 (iPhone) AppleWebKit/605.1.15 Mobile/15E148 MicroMessenger/8.0.50"
 
 
 class PublicApp:

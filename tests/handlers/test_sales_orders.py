@@ -15,8 +15,7 @@ from sqlalchemy import func, select
 from bot.models import Entitlement, Order, Product
 from bot.sandbox import ensure_dev_keys
 from handlers import products
-from tests.handlers.pay_kit import BUYER, ITEM
-from tests.handlers.test_sales_pages import WECHAT_UA
+from tests.handlers.pay_kit import BUYER, ITEM, WECHAT_UA
 
 PRICE = 1990
 

@@ -10,9 +10,8 @@ from sqlalchemy import select
 
 from bot.identity import COOKIE_NAME
 from bot.models import Entitlement, Signal
-from tests.handlers.pay_kit import BUYER, ITEM
+from tests.handlers.pay_kit import BUYER, ITEM, WECHAT_UA
 
-WECHAT_UA = "Mozilla/5.0 (iPhone) AppleWebKit/605.1.15 Mobile/15E148 MicroMessenger/8.0.50"
 PREVIEW = "抓取 500 个网页"
 PAID = "asyncio.Semaphore(20)"
 
