@@ -21,6 +21,7 @@ class Policy:
     margin_weight: float = 0.5         # FAQ confidence = top-1 + margin_weight * (top-1 - top-2) ...
     coverage_weight: float = 0.0       # ... + coverage_weight * share of the message's words the FAQ knows
     item_pct: float = 95.0             # item gate: this percentile of off-topic top item scores
+    request_pct: float = 95.0          # item gate for explicit content requests
     min_margin: float = 0.0            # top-1 must lead top-2 by this much to answer directly
     clarify_band: float = 0.03         # below the gate by less than this: ask "你是不是想问"
     faq_over_request: float = 0.08     # an explicit content request still gets an FAQ this far over
@@ -42,11 +43,12 @@ def faq_confidence(top: np.ndarray | float, second: np.ndarray | float, cov: np.
 def thresholds(negatives: dict[str, list[float]], policy: Policy = POLICY) -> dict[str, float]:
     """The FAQ and item gates for a KB from its off-topic calibration scores."""
     if not negatives.get("faq_top"):
-        return {"faq": 9.0, "item": 9.0}
+        return {"faq": 9.0, "item": 9.0, "request": 9.0}
     top, second = np.array(negatives["faq_top"]), np.array(negatives["faq_second"])
     conf = faq_confidence(top, second, np.array(negatives["faq_cov"]), policy)
     return {"faq": float(np.percentile(conf, policy.faq_pct)),
-            "item": float(np.percentile(np.array(negatives["item_top"]), policy.item_pct))}
+            "item": float(np.percentile(np.array(negatives["item_top"]), policy.item_pct)),
+            "request": float(np.percentile(np.array(negatives["item_top"]), policy.request_pct))}
 
 
 def decide(engine: Engine, sig: Signals, req: ContentRequest, policy: Policy = POLICY) -> Understanding:
@@ -59,7 +61,7 @@ def decide(engine: Engine, sig: Signals, req: ContentRequest, policy: Policy = P
     s2 = float(sig.faq[order[1]]) if len(order) > 1 else -1.0
     i1 = sig.items[0][1] if sig.items else -9.0
     d_faq = float(faq_confidence(s1, s2, sig.faq_cov, policy)) - g["faq"] if len(order) else -9.0
-    d_item = i1 - g["item"]
+    d_item = i1 - (g["request"] if req.explicit else g["item"])
     cands = [engine.faq_ids[i] for i in order[:3]]
     scores = {"faq1": s1, "faq2": s2, "item1": i1, "d_faq": d_faq, "d_item": d_item,
               "faq_cov": sig.faq_cov, "item_cov": sig.item_cov}
