@@ -271,7 +271,7 @@ def run(requests: int = 4000, concurrency: int = 16, workers: int = 2, threads: 
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=600)
         print(f"load: {requests} signed text messages ({retry_ratio:.0%} retries, ~{fallback_ratio:.0%} out of "
               f"scope, the rest FAQ phrasings), {concurrency} connections, gunicorn gthread "
-              f"{workers}x{threads}, {os.cpu_count()} CPUs", flush=True)
+              f"{workers}x{threads}, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}", flush=True)
         phrases = kb_phrases(knowledge_dir)
         results = []
         for name, target, ready in (("service (app:app)", "app:app", "/healthz"),
@@ -293,6 +293,8 @@ def run(requests: int = 4000, concurrency: int = 16, workers: int = 2, threads: 
         print(f"ratio service/echo: {ratio:.2f}x (goal >= {GOAL_RATIO}x: {met}); "
               f"service p99 {service.percentile(0.99):.1f} ms (goal < {GOAL_P99_MS:.0f} ms: "
               f"{'met' if service.percentile(0.99) < GOAL_P99_MS else 'MISSED'})", flush=True)
+        print(f"load average at the end {os.getloadavg()[0]:.1f} (other processes on this machine skew both runs)",
+              flush=True)
         print("(*) the same service and load path with texts the engine decides without a query embedding "
               "(emoji, punctuation): what signatures, parsing, dedupe, session, metrics and logging cost", flush=True)
         return service, echo

@@ -22,8 +22,8 @@ from bot.wire import Signer, event_message, message_xml, text_message
 from tests.conftest import AES_KEY, TOKEN
 
 ALLOWED = {200, 400, 403, 413}
-REFUSAL_SECONDS = 0.5
-ANSWER_SECONDS = 4.6
+REFUSAL_CPU_SECONDS = 0.25
+ANSWER_SECONDS = 5.0
 FUZZ = settings(
     max_examples=600,
     deadline=None,
@@ -90,18 +90,18 @@ def fresh_query(**extra: str) -> dict[str, str]:
 
 
 def post(client: Any, query: dict[str, str] | str, body: bytes) -> int:
-    """Post one request and check the answer: allowed status, quick, and a well-formed reply when 200."""
+    """Post one request and check the answer: allowed status, in time, refusals cheap, a well-formed reply when 200."""
     query_string = query if isinstance(query, str) else urlencode(query)
-    started = time.monotonic()
+    started, cpu_started = time.monotonic(), time.process_time()
     response = client.post(f"/wechat?{query_string}", data=body, content_type="text/xml")
-    elapsed = time.monotonic() - started
+    elapsed, cpu = time.monotonic() - started, time.process_time() - cpu_started
     status = response.status_code
     assert status in ALLOWED, f"{status} for body {body[:200]!r} query {query_string[:200]!r}"
+    assert elapsed < ANSWER_SECONDS, f"answer took {elapsed:.2f}s"
     if status == 200:
-        assert elapsed < ANSWER_SECONDS, f"answer took {elapsed:.2f}s"
         SIGNER.read_reply(response.data)
     else:
-        assert elapsed < REFUSAL_SECONDS, f"refusal took {elapsed:.2f}s for body {body[:200]!r}"
+        assert cpu < REFUSAL_CPU_SECONDS, f"refusal took {cpu:.2f}s of CPU for body {body[:200]!r}"
     if len(body) > MAX_BODY:
         assert status == 413
     return status

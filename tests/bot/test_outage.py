@@ -17,7 +17,7 @@ from bot.redis_conn import PrivateRedis, free_port, start_private
 from bot.wire import Signer, event_message, text_message
 from tests.conftest import AES_KEY, PG_DSN, TOKEN
 
-ANSWER_SECONDS = 4.6
+ANSWER_SECONDS = 5.0
 SIGNER = Signer(TOKEN, AES_KEY, SANDBOX_APP_ID)
 
 
