@@ -50,6 +50,43 @@ def synthesize(src: Path, dest: Path, n_faq: int, n_items: int) -> Path:
     return dest
 
 
+def hnsw_recall(n: int, kb_dir: str, encoder_name: str | None, seed: int = 0) -> dict:
+    """Recall@5 of the HNSW item index against exact search on n vectors made from the KB's item vectors
+    (random mixes of two items plus a little noise, normalised), queried with the KB's labelled queries."""
+    import numpy as np
+
+    from index.evaluate import load_queries
+    from index.vectors import build_index
+
+    kb = load_kb(kb_dir)
+    enc = make_encoder(encoder_name)
+    engine = Engine.build(kb, enc, os.path.join(tempfile.gettempdir(), f"kb-eval-{kb.fingerprint}"))
+    base = engine.item_index.reconstruct_n(0, engine.item_index.ntotal)
+    rng = np.random.default_rng(seed)
+    a, b = rng.integers(0, len(base), n), rng.integers(0, len(base), n)
+    w = rng.uniform(0.5, 1.0, (n, 1)).astype(np.float32)
+    vecs = w * base[a] + (1 - w) * base[b] + rng.normal(0, 0.005, (n, base.shape[1])).astype(np.float32)
+    vecs /= np.linalg.norm(vecs, axis=1, keepdims=True)
+    queries = enc.encode_queries([q["q"] for q in load_queries(Path(kb_dir) / "queries.jsonl")])
+    t0 = time.perf_counter()
+    flat = build_index(vecs, hnsw_from=10**12)
+    t1 = time.perf_counter()
+    hnsw = build_index(vecs, hnsw_from=1)
+    t2 = time.perf_counter()
+    _, exact = flat.search(queries, 5)
+    t3 = time.perf_counter()
+    out: dict = {"n": n, "flat_build_s": round(t1 - t0, 2), "hnsw_build_s": round(t2 - t1, 2),
+                 "flat_ms_per_query": round((t3 - t2) * 1000 / len(queries), 3)}
+    for ef in (hnsw.hnsw.efSearch, 256, 1024):
+        hnsw.hnsw.efSearch = ef
+        t3 = time.perf_counter()
+        _, approx = hnsw.search(queries, 5)
+        t4 = time.perf_counter()
+        recall = float(np.mean([len(set(a) & set(e)) / 5 for a, e in zip(approx, exact, strict=True)]))
+        out[f"ef{ef}"] = {"recall_at_5": round(recall, 4), "ms_per_query": round((t4 - t3) * 1000 / len(queries), 3)}
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     """Build (or reuse) the index for KB_DIR, run its labelled queries and print the report."""
     ap = argparse.ArgumentParser(description=__doc__)
@@ -60,7 +97,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", action="store_true")
     ap.add_argument("-v", "--verbose", action="store_true", help="list the failures")
     ap.add_argument("--synthetic", default=None, help="FAQxITEMS, e.g. 1000x10000")
+    ap.add_argument("--hnsw-recall", type=int, default=0, metavar="N",
+                    help="only measure HNSW recall@5 against flat search on N item vectors")
     args = ap.parse_args(argv)
+    if args.hnsw_recall:
+        print(json.dumps(hnsw_recall(args.hnsw_recall, args.kb_dir, args.encoder)))
+        return 0
     if args.synthetic:
         n_faq, n_items = (int(x) for x in args.synthetic.lower().split("x"))
         queries = args.queries or str(Path(args.kb_dir) / "queries.jsonl")

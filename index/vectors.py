@@ -11,7 +11,7 @@ import numpy as np
 
 from index.encoders import Encoder
 
-HNSW_FROM = 50_000
+HNSW_FROM = 100_000
 _MEMORY: dict[str, dict[str, np.ndarray]] = {}   # per encoder name: vectors encoded in this process
 _MEMORY_MAX = 200_000
 
@@ -22,7 +22,7 @@ def build_index(vecs: np.ndarray, hnsw_from: int = HNSW_FROM) -> faiss.Index:
     if len(vecs) >= hnsw_from:
         idx = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
         idx.hnsw.efConstruction = 80
-        idx.hnsw.efSearch = 64
+        idx.hnsw.efSearch = 128
     else:
         idx = faiss.IndexFlatIP(dim)
     if len(vecs):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -63,10 +62,8 @@ def test_index_is_reused_and_rebuilt_on_change(kb_copy: Path, tmp_path: Path) ->
     enc = make_encoder()
     Engine.build(load_kb(kb_dir), enc, idx)
     stamp = (idx / "meta.json").stat().st_mtime_ns
-    t0 = time.perf_counter()
     again = Engine.build(load_kb(kb_dir), enc, idx)
     assert (idx / "meta.json").stat().st_mtime_ns == stamp
-    assert time.perf_counter() - t0 < 5
     assert again.understand(again.kb.faqs[next(iter(again.kb.faqs))].question).kind == "faq"
     art = sorted((kb_dir / "articles").glob("*.md"))[0]
     art.write_text(art.read_text(encoding="utf-8").replace("title: ", "title: 新版 "), encoding="utf-8")
