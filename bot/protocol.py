@@ -95,6 +95,9 @@ def validate_message(data: dict[str, Any]) -> None:
         value = data.get(name)
         if not isinstance(value, str) or not value:
             raise ProtocolError(400, f"missing or empty {name}")
+    for name in ("ToUserName", "FromUserName"):
+        if "]]>" in data[name]:
+            raise ProtocolError(400, f"{name} cannot be echoed into a reply")
     if not data["CreateTime"].isdigit():
         raise ProtocolError(400, "CreateTime must be an integer")
     msg_id = data.get("MsgId", data.get("MsgID"))

@@ -187,11 +187,11 @@ def messages(draw: st.DrawFn) -> dict[str, Any]:
 
 
 def render(fields: dict[str, Any]) -> str:
-    """message_xml, but a value that already is markup stays markup (wrong field types)."""
+    """Fields as escaped XML text; a value that already is markup stays markup (wrong field types)."""
     parts = []
     for name, value in fields.items():
         text = str(value)
-        parts.append(f"<{name}>{text}</{name}>" if text.startswith("<") else message_xml({name: text})[5:-6])
+        parts.append(f"<{name}>{text if text.startswith('<') else _xml_escape(text)}</{name}>")
     return "<xml>" + "".join(parts) + "</xml>"
 
 
@@ -351,3 +351,12 @@ def test_plaintext_with_only_a_msg_signature_is_refused(client: Any) -> None:
     query = fresh_query(msg_signature="0" * 40)
     del query["signature"]
     assert post(client, query, message_xml(text_message("o-forged", "你好")).encode()) == 403
+
+
+def test_ids_that_would_break_the_reply_xml_are_refused(client: Any) -> None:
+    now = int(time.time())
+    for to, source in (("gh", "o]]&gt;&lt;x&gt;"), ("gh]]&gt;", "o-inject")):
+        body = (f"<xml><ToUserName>{to}</ToUserName><FromUserName>{source}</FromUserName>"
+                f"<CreateTime>{now}</CreateTime><MsgType>text</MsgType><Content>怎么申请退款</Content>"
+                f"<MsgId>{now}</MsgId></xml>").encode()
+        assert post(client, fresh_query(), body) == 400
