@@ -222,3 +222,24 @@ def test_database_outage_degrades_then_recovers_by_itself(settings: Settings, pg
     with deps.sessions() as session:
         row = session.get(Subscriber, "o-outage-d2")
         assert row is not None and row.subscribed
+
+
+def test_a_late_answer_during_a_redis_outage_is_delivered_directly(settings: Settings, private_redis: RedisUnderTest,
+                                                                   sandbox: Any) -> None:
+    from app import create_app
+    from bot.replies import Reply
+
+    def slow(deps: Any, message: Any, match: Any) -> Reply:
+        time.sleep(1.0)
+        return Reply.of_text("迟到的答案")
+
+    app = create_app(settings.with_(redis_url=private_redis.url, reply_deadline=0.3),
+                     routes=(("text", lambda deps, message: True, slow),), watch=False)
+    client = app.test_client()
+    wait_healthy(client)
+    private_redis.stop()
+    started = time.monotonic()
+    _, reply = send(client, text_message("o-late-outage", "你好", msg_id=7_300_001))
+    assert reply is None and time.monotonic() - started < 1.0
+    delivered = sandbox.wait_for_messages("o-late-outage", timeout=10)
+    assert [m["text"] for m in delivered] == ["迟到的答案"]
