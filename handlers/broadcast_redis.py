@@ -10,7 +10,7 @@ from contextlib import contextmanager
 
 import redis
 
-# Token bucket that may go into debt: taking n tokens returns how long to wait until they are all earned,
+# Token bucket that may go into debt: taking n tokens returns how long (µs) to wait until they are all earned,
 # so every worker's sends are scheduled into one global sequence of 1/rate slots (one call per n sends).
 TAKE = """
 local now_t = redis.call('TIME')
@@ -23,7 +23,7 @@ tokens = math.min(burst, tokens + (now - ts) * rate / 1000) - n
 redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'ts', tostring(now))
 redis.call('PEXPIRE', KEYS[1], 600000)
 if tokens >= 0 then return 0 end
-return math.ceil(-tokens * 1000 / rate)
+return math.ceil(-tokens * 1000000 / rate)
 """
 
 # Claim recipients for the holder of the chunk lease (the lease fences out any other run of the chunk).
@@ -81,7 +81,7 @@ class RateLimiter:
     def __init__(self, client: redis.Redis, key: str, rate: float) -> None:
         self.rate = rate
         self.step = max(1, min(10, int(rate / 20)))
-        self.burst = max(self.step, rate / 10)
+        self.burst = max(self.step, rate / 2)
         self._take = client.register_script(TAKE)
         self._key = key
         self._lock = threading.Lock()
@@ -91,9 +91,9 @@ class RateLimiter:
         """Block until this process may make one more send."""
         with self._lock:
             if self._allowance == 0:
-                wait_ms = int(self._take(keys=[self._key], args=[self.rate, self.burst, self.step]))
-                if wait_ms > 0:
-                    time.sleep(wait_ms / 1000)
+                wait_us = int(self._take(keys=[self._key], args=[self.rate, self.burst, self.step]))
+                if wait_us > 0:
+                    time.sleep(wait_us / 1_000_000)
                 self._allowance = self.step
             self._allowance -= 1
 
