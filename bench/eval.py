@@ -77,7 +77,7 @@ def hnsw_recall(n: int, kb_dir: str, encoder_name: str | None, seed: int = 0) ->
     t3 = time.perf_counter()
     out: dict = {"n": n, "flat_build_s": round(t1 - t0, 2), "hnsw_build_s": round(t2 - t1, 2),
                  "flat_ms_per_query": round((t3 - t2) * 1000 / len(queries), 3)}
-    for ef in (hnsw.hnsw.efSearch, 256, 1024):
+    for ef in (128, hnsw.hnsw.efSearch, 1024):
         hnsw.hnsw.efSearch = ef
         t3 = time.perf_counter()
         _, approx = hnsw.search(queries, 5)

@@ -8,8 +8,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from index.engine import Engine
 
 
 @dataclass
@@ -76,11 +80,11 @@ def load_queries(path: str | Path) -> list[dict]:
         return [json.loads(ln) for ln in fh if ln.strip()]
 
 
-def engine_respond(engine: object) -> Callable[[str], Outcome]:
+def engine_respond(engine: Engine) -> Callable[[str], Outcome]:
     """A respond callback straight from Engine.understand (before the chat path is wired)."""
 
     def respond(text: str) -> Outcome:
-        u = engine.understand(text)  # type: ignore[attr-defined]
+        u = engine.understand(text)
         if u.kind == "faq":
             return Outcome("faq", u.faq_id, list(u.candidates))
         if u.kind == "clarify":

@@ -12,6 +12,7 @@ import numpy as np
 from index.encoders import Encoder
 
 HNSW_FROM = 100_000
+EF_SEARCH = 512
 _MEMORY: dict[str, dict[str, np.ndarray]] = {}   # per encoder name: vectors encoded in this process
 _MEMORY_MAX = 200_000
 
@@ -21,8 +22,8 @@ def build_index(vecs: np.ndarray, hnsw_from: int = HNSW_FROM) -> faiss.Index:
     dim = vecs.shape[1]
     if len(vecs) >= hnsw_from:
         idx = faiss.IndexHNSWFlat(dim, 32, faiss.METRIC_INNER_PRODUCT)
-        idx.hnsw.efConstruction = 80
-        idx.hnsw.efSearch = 128
+        idx.hnsw.efConstruction = 128
+        idx.hnsw.efSearch = EF_SEARCH
     else:
         idx = faiss.IndexFlatIP(dim)
     if len(vecs):
@@ -39,7 +40,10 @@ def save_index(idx: faiss.Index, path: Path) -> None:
 
 def load_index(path: Path) -> faiss.Index:
     """Read an index written by save_index."""
-    return faiss.read_index(str(path))
+    idx = faiss.read_index(str(path))
+    if isinstance(idx, faiss.IndexHNSW):
+        idx.hnsw.efSearch = EF_SEARCH
+    return idx
 
 
 def all_vectors(idx: faiss.Index) -> np.ndarray:
