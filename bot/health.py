@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 
 from flask import Blueprint, Response, jsonify
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest, multiprocess
@@ -10,19 +13,46 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 from bot import db
 from bot.deps import Deps
 
+PROBE_TIMEOUT = 2.0
 
-def check(deps: Deps) -> dict[str, object]:
+
+class Prober:
+    """Runs each dependency's probe in the background, one at a time per dependency, and waits a bounded time.
+
+    A dependency that hangs (a frozen server, a network partition) is reported down instead of hanging the
+    health check, and its stuck probe is waited on again rather than piling up new ones.
+    """
+
+    def __init__(self, probes: dict[str, Callable[[], object]], timeout: float = PROBE_TIMEOUT) -> None:
+        self.probes = probes
+        self.timeout = timeout
+        self.pool = ThreadPoolExecutor(max_workers=len(probes), thread_name_prefix="health")
+        self.pending: dict[str, Future[object]] = {}
+        self.lock = threading.Lock()
+
+    def run(self) -> dict[str, bool]:
+        """Which dependencies answered their probe in time."""
+        with self.lock:
+            for name, probe in self.probes.items():
+                if name not in self.pending or self.pending[name].done():
+                    self.pending[name] = self.pool.submit(probe)
+            futures = dict(self.pending)
+        wait(futures.values(), timeout=self.timeout)
+        return {name: _succeeded(future) for name, future in futures.items()}
+
+
+def _succeeded(future: Future[object]) -> bool:
+    return future.done() and future.exception() is None and bool(future.result())
+
+
+def check(deps: Deps, prober: Prober) -> dict[str, object]:
     """Each dependency's state; `ok` only when all are up."""
-    try:
-        redis_ok = bool(deps.redis.ping())
-    except Exception:  # noqa: BLE001 - any client error means down
-        redis_ok = False
-    database_ok = db.ping(deps.engine)
+    up = prober.run()
     index_ok = deps.knowledge.ready
     return {
-        "ok": redis_ok and database_ok and index_ok,
-        "redis": "up" if redis_ok else "down",
-        "database": "up" if database_ok else "down",
+        "ok": up["redis"] and up["database"] and index_ok,
+        "redis": "up" if up["redis"] else "down",
+        "database": "up" if up["database"] else "down",
         "index": "ready" if index_ok else "not loaded",
     }
 
@@ -30,10 +60,11 @@ def check(deps: Deps) -> dict[str, object]:
 def make_blueprint(deps: Deps) -> Blueprint:
     """Health and metrics routes."""
     bp = Blueprint("health", __name__)
+    prober = Prober({"redis": deps.redis.ping, "database": lambda: db.ping(deps.engine)})
 
     @bp.get("/healthz")
     def healthz() -> tuple[Response, int]:
-        state = check(deps)
+        state = check(deps, prober)
         return jsonify(state), 200 if state["ok"] else 503
 
     @bp.get("/metrics")

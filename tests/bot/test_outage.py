@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import socket
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -64,8 +66,12 @@ class PostgresRole:
     @property
     def url(self) -> str:
         """SQLAlchemy URL connecting as the role, to its schema."""
-        host = PG_DSN.split("@", 1)[1]
-        return f"postgresql+psycopg://{self.name}@{host}?options=-csearch_path%3D{self.name}"
+        return self.url_via(PG_DSN.split("@", 1)[1].split("/", 1)[0])
+
+    def url_via(self, address: str) -> str:
+        """The same URL through another host:port (a proxy)."""
+        database = PG_DSN.rsplit("/", 1)[1]
+        return f"postgresql+psycopg://{self.name}@{address}/{database}?options=-csearch_path%3D{self.name}"
 
     def admin(self, *statements: str) -> None:
         """Run statements as the superuser ({0} is the role name)."""
@@ -95,6 +101,45 @@ def pg_role() -> Iterator[PostgresRole]:
     role = PostgresRole()
     yield role
     role.drop()
+
+
+class FreezableProxy:
+    """A TCP relay to PostgreSQL that can stop relaying while keeping every connection open (a hung server)."""
+
+    def __init__(self, target: tuple[str, int]) -> None:
+        self.target = target
+        self.frozen = threading.Event()
+        self.closed = threading.Event()
+        self.sockets: list[socket.socket] = []
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.address = f"127.0.0.1:{self.listener.getsockname()[1]}"
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while not self.closed.is_set():
+            try:
+                downstream, _ = self.listener.accept()
+            except OSError:
+                return
+            upstream = socket.create_connection(self.target)
+            self.sockets += [downstream, upstream]
+            for source, sink in ((downstream, upstream), (upstream, downstream)):
+                threading.Thread(target=self._relay, args=(source, sink), daemon=True).start()
+
+    def _relay(self, source: socket.socket, sink: socket.socket) -> None:
+        try:
+            while data := source.recv(65536):
+                while self.frozen.is_set() and not self.closed.is_set():
+                    time.sleep(0.02)
+                sink.sendall(data)
+        except OSError:
+            pass
+
+    def close(self) -> None:
+        """Stop relaying and close every connection."""
+        self.closed.set()
+        for sock in [self.listener, *self.sockets]:
+            sock.close()
 
 
 def build(settings: Settings, **changes: Any) -> Any:
@@ -243,3 +288,42 @@ def test_a_late_answer_during_a_redis_outage_is_delivered_directly(settings: Set
     assert reply is None and time.monotonic() - started < 1.0
     delivered = sandbox.wait_for_messages("o-late-outage", timeout=10)
     assert [m["text"] for m in delivered] == ["迟到的答案"]
+
+
+def test_a_hung_database_is_reported_down_in_time_and_answers_arrive_later(settings: Settings,
+                                                                         pg_role: PostgresRole,
+                                                                         sandbox: Any) -> None:
+    from urllib.parse import urlsplit
+
+    from app import create_app
+    from workers.runner import make_worker
+
+    server = urlsplit(PG_DSN)
+    proxy = FreezableProxy((server.hostname or "127.0.0.1", server.port or 5432))
+    try:
+        app = create_app(settings.with_(database_url=pg_role.url_via(proxy.address), reply_deadline=1.0), watch=False)
+        client = app.test_client()
+        wait_healthy(client)
+
+        proxy.frozen.set()
+        for _ in range(3):
+            started = time.monotonic()
+            health = client.get("/healthz")
+            assert health.status_code == 503 and health.get_json()["database"] == "down"
+            assert health.get_json()["redis"] == "up"
+            assert time.monotonic() - started < 3
+        _, welcome = send(client, event_message("o-hung-db", "subscribe"))
+        send(client, text_message("o-hung-db", "怎么申请退款"))
+
+        assert welcome is None
+
+        proxy.frozen.clear()
+        wait_healthy(client)
+        deadline = time.monotonic() + 15
+        while not sandbox.messages("o-hung-db") and time.monotonic() < deadline:
+            make_worker(app.extensions["deps"]).work(burst=True, logging_level="WARNING")
+            time.sleep(0.2)
+        texts = [m["text"] for m in sandbox.messages("o-hung-db")]
+        assert texts == [app.extensions["deps"].knowledge.engine.kb.account.welcome]
+    finally:
+        proxy.close()
