@@ -5,12 +5,14 @@ from __future__ import annotations
 import logging
 import os
 import socket
+from typing import Any
 
 from bot import logs
 from bot.config import PaySettings, Settings
 from bot.redis_conn import ensure
 
 log = logging.getLogger("embedded")
+SANDBOX_MCH_ID = "1900000001"
 
 
 def _listening(port: int) -> bool:
@@ -19,21 +21,26 @@ def _listening(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
+def dev_pay_settings(keys: Any, api_base_url: str) -> PaySettings:
+    """Merchant settings on the sandbox's development keys (a `bot.sandbox.DevKeys`)."""
+    return PaySettings(
+        mch_id=SANDBOX_MCH_ID,
+        private_key_path=keys.merchant_private_key_path,
+        cert_serial=keys.merchant_cert_serial,
+        apiv3_key=keys.apiv3_key,
+        public_key_path=keys.platform_public_key_path,
+        public_key_id=keys.platform_public_key_id,
+        api_base_url=api_base_url,
+    )
+
+
 def start_sandbox(settings: Settings) -> Settings:
     """Start the platform sandbox in-process (unless one already listens) and point Pay at it."""
     from bot.sandbox import SandboxConfig, ensure_dev_keys
     from bot.sandbox import start_in_thread as start_sandbox_thread
 
     keys = ensure_dev_keys(settings.var_dir / "sandbox-keys")
-    pay = settings.pay or PaySettings(
-        mch_id="1900000001",
-        private_key_path=keys.merchant_private_key_path,
-        cert_serial=keys.merchant_cert_serial,
-        apiv3_key=keys.apiv3_key,
-        public_key_path=keys.platform_public_key_path,
-        public_key_id=keys.platform_public_key_id,
-        api_base_url=settings.api_base_url,
-    )
+    pay = settings.pay or dev_pay_settings(keys, settings.api_base_url)
     if _listening(settings.sandbox_port):
         log.warning("something already listens on %d; using it as the sandbox", settings.sandbox_port)
     else:

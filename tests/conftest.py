@@ -107,10 +107,9 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 def settings(tmp_path: Path, redis_prefix: str, sandbox_server: SandboxServer, keys_dir: Path,
              request: pytest.FixtureRequest) -> Settings:
     """Settings for one test: sandbox platform, unique Redis prefix and queue, SQLite unless overridden."""
-    from bot.config import PaySettings
+    from bot.embedded import dev_pay_settings
     from bot.sandbox import ensure_dev_keys
 
-    keys = ensure_dev_keys(keys_dir)
     database = (request.getfixturevalue("database_url") if "database_url" in request.fixturenames
                 else f"sqlite:///{tmp_path / 'app.db'}")
     return Settings(
@@ -121,15 +120,7 @@ def settings(tmp_path: Path, redis_prefix: str, sandbox_server: SandboxServer, k
         api_base_url=sandbox_server.url,
         oauth_base_url=sandbox_server.url,
         sandbox=True,
-        pay=PaySettings(
-            mch_id="1900000001",
-            private_key_path=keys.merchant_private_key_path,
-            cert_serial=keys.merchant_cert_serial,
-            apiv3_key=keys.apiv3_key,
-            public_key_path=keys.platform_public_key_path,
-            public_key_id=keys.platform_public_key_id,
-            api_base_url=sandbox_server.url,
-        ),
+        pay=dev_pay_settings(ensure_dev_keys(keys_dir), sandbox_server.url),
         public_base_url="http://127.0.0.1:8000",
         redis_url=REDIS_URL,
         redis_prefix=redis_prefix,
