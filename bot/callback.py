@@ -74,7 +74,8 @@ def make_blueprint(
             return Response("success", mimetype="text/plain")
         xml = reply.render(to_user=openid, from_user=data["ToUserName"], created=int(time.time()))
         if encrypted and cipher is not None:
-            xml = cipher.encrypt(xml, nonce=request.args.get("nonce") or None)
+            nonce = request.args.get("nonce", "")
+            xml = cipher.encrypt(xml, nonce=nonce if nonce.isascii() and nonce.isalnum() else None)
         return Response(xml, mimetype="application/xml")
 
     return bp

@@ -360,3 +360,19 @@ def test_ids_that_would_break_the_reply_xml_are_refused(client: Any) -> None:
                 f"<CreateTime>{now}</CreateTime><MsgType>text</MsgType><Content>怎么申请退款</Content>"
                 f"<MsgId>{now}</MsgId></xml>").encode()
         assert post(client, fresh_query(), body) == 400
+
+
+@FUZZ
+@given(nonce=field_text.filter(bool), mode=st.sampled_from(["plain", "compat", "safe"]))
+def test_any_signed_nonce_gets_a_well_formed_reply(client: Any, nonce: str, mode: str) -> None:
+    timestamp = str(int(time.time()))
+    plain = message_xml(text_message("o-nonce", "怎么申请退款"))
+    query = {"timestamp": timestamp, "nonce": nonce, "signature": sha1_signature(TOKEN, timestamp, nonce)}
+    body = plain.encode()
+    if mode != "plain":
+        envelope = Cipher(TOKEN, AES_KEY, SANDBOX_APP_ID).encrypt(plain, "n0nce", timestamp)
+        encrypt = parse_xml(envelope.encode())["Encrypt"]
+        query.update(encrypt_type="aes", msg_signature=sha1_signature(TOKEN, timestamp, nonce, encrypt))
+        head = plain[:-len("</xml>")] if mode == "compat" else "<xml>"
+        body = f"{head}<Encrypt><![CDATA[{encrypt}]]></Encrypt></xml>".encode()
+    assert post(client, query, body) == 200
