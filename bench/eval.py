@@ -50,6 +50,35 @@ def synthesize(src: Path, dest: Path, n_faq: int, n_items: int) -> Path:
     return dest
 
 
+def seed_clone_vectors(src: Path, dest: Path, encoder_name: str | None) -> None:
+    """Give every numbered copy in a synthetic KB the vectors of the entry it was copied from, so the
+    query path can be timed at scale without hours of encoding (latency does not depend on the values)."""
+    from index.vectors import _MEMORY, EmbeddingCache
+
+    enc = make_encoder(encoder_name)
+    orig, synth = Engine(load_kb(src), enc), Engine(load_kb(dest), enc)
+    cache = EmbeddingCache(Path(tempfile.gettempdir()) / "kb-clone-seed", enc)
+    memory = _MEMORY.setdefault(enc.name, {})
+    n_faq, n_items = len(orig.faq_ids), len(orig.item_ids)
+    pairs = [("query", orig.phr_texts, synth.phr_texts, [int(o) for o in synth.phr_owner], orig.phr_owner),
+             ("passage", orig.qa_texts, synth.qa_texts, list(range(len(synth.qa_texts))), None),
+             ("passage", orig.item_texts, synth.item_texts, list(range(len(synth.item_texts))), None)]
+    for role, src_texts, dst_texts, owners, src_owner in pairs:
+        vecs = cache.encode(src_texts, role)
+        if src_owner is not None:          # phrasings: k-th phrasing of a copy <- k-th of its original
+            firsts = {int(o): i for i, o in reversed(list(enumerate(src_owner)))}
+            seen: dict[int, int] = {}
+            for t, owner in zip(dst_texts, owners, strict=True):
+                k = seen.get(owner, 0)
+                seen[owner] = k + 1
+                memory[EmbeddingCache._key(role, t)] = vecs[firsts[owner % n_faq] + k]
+        else:
+            size = n_items if len(dst_texts) == len(synth.item_ids) else n_faq
+            for i, t in enumerate(dst_texts):
+                memory[EmbeddingCache._key(role, t)] = vecs[i % size]
+    cache.save()
+
+
 def hnsw_recall(n: int, kb_dir: str, encoder_name: str | None, seed: int = 0) -> dict:
     """Recall@5 of the HNSW item index against exact search on n vectors made from the KB's item vectors
     (random mixes of two items plus a little noise, normalised), queried with the KB's labelled queries."""
@@ -97,6 +126,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", action="store_true")
     ap.add_argument("-v", "--verbose", action="store_true", help="list the failures")
     ap.add_argument("--synthetic", default=None, help="FAQxITEMS, e.g. 1000x10000")
+    ap.add_argument("--clone-vectors", action="store_true",
+                    help="with --synthetic: reuse the source entries' vectors for their copies (latency only)")
     ap.add_argument("--hnsw-recall", type=int, default=0, metavar="N",
                     help="only measure HNSW recall@5 against flat search on N item vectors")
     args = ap.parse_args(argv)
@@ -109,6 +140,8 @@ def main(argv: list[str] | None = None) -> int:
         dest = Path(tempfile.gettempdir()) / f"kb-synthetic-{n_faq}x{n_items}"
         if not dest.is_dir():
             synthesize(Path(args.kb_dir), dest, n_faq, n_items)
+        if args.clone_vectors:
+            seed_clone_vectors(Path(args.kb_dir), dest, args.encoder)
         args.kb_dir, args.queries = str(dest), queries
     kb = load_kb(args.kb_dir)
     enc = make_encoder(args.encoder)
