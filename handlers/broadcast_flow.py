@@ -104,7 +104,7 @@ def in_flight(deps: Deps) -> int:
 def pump(deps: Deps, broadcast_id: int) -> int:
     """Keep chunks in flight: re-queue chunks whose worker died, start new ones, finish when none is left."""
     keys = Keys(deps.prefix, broadcast_id)
-    lock = deps.redis.lock(keys.pump_lock, timeout=30, blocking_timeout=10)
+    lock = deps.redis.lock(keys.pump_lock, timeout=10, blocking_timeout=5)
     if not lock.acquire():
         return 0
     try:

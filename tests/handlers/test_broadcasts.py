@@ -274,3 +274,18 @@ def test_template_job_finished_events_record_the_final_status(
     with deps.sessions() as session:
         assert session.get(Delivery, (broadcast_id, "o-f2")).status == "failed:user block"
     assert state_of(client, broadcast_id)["delivered"] == 1
+
+
+def test_an_expansion_lost_with_its_worker_is_restarted_by_the_sweep(
+    client: Any, deps: Any, sandbox: SandboxClient, worker: Any
+) -> None:
+    sandbox.seed_users(openids=["o-e1", "o-e2"])
+    subscribers(deps, ["o-e1", "o-e2"])
+    broadcast_id = create(client)
+    client.post(f"/admin/broadcasts/{broadcast_id}/start", headers=AUTH)
+    deps.queue.empty()
+    assert broadcast_flow.sweep(deps)["restarted"] == [broadcast_id]
+    assert broadcast_flow.sweep(deps)["restarted"] == []
+    worker()
+    assert state_of(client, broadcast_id)["state"] == "done"
+    assert counts(sandbox) == {"o-e1": 1, "o-e2": 1}
