@@ -20,6 +20,7 @@ from bot.wechat_api import MassMessageAPI, TemplateMessageAPI
 
 log = logging.getLogger(__name__)
 TOKEN_MARGIN = 300
+LOCAL_TTL = 30.0
 
 
 class FallbackStorage(SessionStorage):
@@ -74,6 +75,7 @@ class WeChatClient(_WeChatClient):
         self._lock_key = f"{prefix}wechat:{appid}:token-lock"
         self._last_token: str | None = None
         self._depth = threading.local()
+        self._cached: tuple[str, float] | None = None
 
     def _rebase(self, url: str) -> str:
         if url.startswith(REAL_API_BASE_URL):
@@ -98,16 +100,19 @@ class WeChatClient(_WeChatClient):
 
     @property
     def access_token(self) -> str:
-        """The shared token; fetched (once across processes) when absent."""
-        token = self.session.get(self.access_token_key)
-        if token:
-            return str(token)
-        return self._refresh(force=False)
+        """The shared token (kept in process for a few seconds); fetched once across processes when absent."""
+        cached = self._cached
+        if cached is not None and cached[1] > time.monotonic():
+            return cached[0]
+        token = str(self.session.get(self.access_token_key) or self._refresh(force=False))
+        self._cached = (token, time.monotonic() + LOCAL_TTL)
+        return token
 
     def fetch_access_token(self) -> dict[str, Any]:
         """Called by wechatpy after 40001/42001: force a new token unless another process already did; retry once."""
         if getattr(self._depth, "value", 0) > 1:
             raise WeChatClientException(40001, "access token rejected again after a refresh", client=self)
+        self._cached = None
         current = self.session.get(self.access_token_key)
         if current and current != self._last_token:
             return {"access_token": current}
