@@ -7,6 +7,7 @@ import logging
 import re
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +39,7 @@ FORMAT_VERSION = 7
 ANSWER_HEAD = 160
 PREVIEW_HEAD = 200
 ITEM_CANDIDATES = 100
+QUERY_CACHE_SIZE = 4096
 
 
 @dataclass
@@ -128,11 +130,20 @@ class Engine:
         self.gate: dict[str, float] = {}
         self.negatives: dict[str, list[float]] = {}
         self._encode_lock = threading.Lock()   # native encoders are not documented as thread-safe
+        self._query_cache: OrderedDict[str, np.ndarray] = OrderedDict()
 
     def encode_queries(self, texts: list[str]) -> np.ndarray:
-        """Query vectors, one encoder call at a time."""
+        """Query vectors, one encoder call at a time; recent texts come from a small LRU cache."""
         with self._encode_lock:
-            return self.encoder.encode_queries(texts)
+            missing = [t for t in dict.fromkeys(texts) if t not in self._query_cache]
+            if missing:
+                for text, vec in zip(missing, self.encoder.encode_queries(missing), strict=True):
+                    self._query_cache[text] = vec
+            for text in texts:
+                self._query_cache.move_to_end(text)
+            while len(self._query_cache) > QUERY_CACHE_SIZE:
+                self._query_cache.popitem(last=False)
+            return np.stack([self._query_cache[t] for t in texts])
 
     # building ----------------------------------------------------------------
     @classmethod
