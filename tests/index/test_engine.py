@@ -88,3 +88,22 @@ def test_tiny_kbs_work(tmp_path: Path) -> None:
     assert eng.understand("怎么申请退款").kind in ("fallback", "clarify", "recommend")
     title = next(iter(eng.kb.items.values())).title
     assert eng.understand(f"买 {title}").kind == "buy"
+
+
+def test_a_repeated_question_is_not_encoded_again(engine: Engine) -> None:
+    calls: list[list[str]] = []
+    encoder = engine.encoder
+    original = encoder.encode_queries
+
+    def counting(texts: list[str]):  # type: ignore[no-untyped-def]
+        calls.append(list(texts))
+        return original(texts)
+
+    encoder.encode_queries = counting  # type: ignore[method-assign]
+    try:
+        first = engine.understand("会员的发票怎么开，急用")
+        second = engine.understand("会员的发票怎么开，急用")
+    finally:
+        encoder.encode_queries = original  # type: ignore[method-assign]
+    assert len(calls) == 1
+    assert (first.kind, first.faq_id, first.candidates) == (second.kind, second.faq_id, second.candidates)
