@@ -19,9 +19,8 @@ def reply_outcome(content: str, kb: Any) -> Outcome:
     items = LINK.findall(content)
     if items:
         return Outcome("items", item_ids=items[:5])
-    trimmed = {fid: "\n".join(line.strip() for line in f.answer.strip().splitlines()) for fid, f in kb.faqs.items()}
-    for fid, answer in trimmed.items():
-        if answer and answer in content:
+    for fid, entry in kb.faqs.items():
+        if entry.reply_text and entry.reply_text in content:
             return Outcome("faq", fid, [fid])
     by_question = {f.question: fid for fid, f in kb.faqs.items()}
     candidates = [by_question[m.group(1)] for line in content.splitlines()

@@ -14,8 +14,7 @@ CLARIFY_TAIL = "回复数字查看答案。"
 
 def answer_text(deps: Deps, faq_id: str) -> str:
     """The entry's answer with each line trimmed."""
-    entry = deps.knowledge.engine.kb.faqs[faq_id]
-    return "\n".join(line.strip() for line in entry.answer.strip().splitlines())
+    return deps.knowledge.engine.kb.faqs[faq_id].reply_text
 
 
 def answer(deps: Deps, faq_id: str) -> Reply:

@@ -44,6 +44,11 @@ class FaqEntry:
         """The canonical question followed by its other phrasings."""
         return [self.question, *self.similar]
 
+    @property
+    def reply_text(self) -> str:
+        """The answer as sent to a subscriber: each line trimmed."""
+        return "\n".join(line.strip() for line in self.answer.strip().splitlines())
+
 
 @dataclass(frozen=True)
 class Item:
