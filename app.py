@@ -10,6 +10,7 @@ from functools import partial
 from typing import Any
 
 from flask import Flask, g, request
+from rq import Retry
 
 from bot import errors, logs, metrics
 from bot.callback import make_blueprint as callback_blueprint
@@ -46,16 +47,11 @@ def _bind(deps: Deps, matcher: Any, adapter: Any) -> Any:
 def deliver_late(deps: Deps, openid: str, reply: Reply) -> None:
     """Queue a reply that missed the deadline; send it from this thread if the queue is down."""
     try:
-        deps.queue.enqueue("workers.replies.deliver_reply", openid, reply.to_json(), retry=_retry())
+        deps.queue.enqueue("workers.replies.deliver_reply", openid, reply.to_json(),
+                           retry=Retry(max=3, interval=[2, 10, 30]))
     except Exception:  # noqa: BLE001 - queue down: deliver directly rather than lose the answer
         log.warning("queue unavailable: sending the late reply directly")
         send_reply(deps.wechat, openid, reply)
-
-
-def _retry() -> Any:
-    from rq import Retry
-
-    return Retry(max=3, interval=[2, 10, 30])
 
 
 def create_app(settings: Settings | None = None, *, routes: Iterable[Route] | None = None,
