@@ -139,7 +139,9 @@ def index_build() -> None:
 @click.argument("queries", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the figures as JSON.")
 @click.option("-v", "--verbose", is_flag=True, help="List the queries that went wrong.")
-def evaluate(kb_dir: Path, queries: Path | None, as_json: bool, verbose: bool) -> None:
+@click.option("--one-subscriber", is_flag=True,
+              help="Send every query from the same subscriber (history builds up) instead of a fresh one each.")
+def evaluate(kb_dir: Path, queries: Path | None, as_json: bool, verbose: bool, one_subscriber: bool) -> None:
     """FAQ accuracy, out-of-scope false answers and recommendation nDCG@5 on a labelled KB, via the callback."""
     import json
     import tempfile
@@ -160,7 +162,8 @@ def evaluate(kb_dir: Path, queries: Path | None, as_json: bool, verbose: bool) -
     )
     app = create_app(current, watch=False)
     signer = Signer(current.wechat_token, current.aes_key, current.app_id)
-    report = run_eval(kb_dir, queries, callback_respond(app, signer))
+    subscriber = f"o-eval-{uuid.uuid4().hex[:12]}" if one_subscriber else None
+    report = run_eval(kb_dir, queries, callback_respond(app, signer, subscriber))
     if as_json:
         click.echo(json.dumps(report.as_dict(), ensure_ascii=False))
     else:

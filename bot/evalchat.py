@@ -32,13 +32,14 @@ def reply_outcome(content: str, kb: Any) -> Outcome:
     return Outcome("fallback")
 
 
-def callback_respond(app: Any, signer: Signer) -> Callable[[str], Outcome]:
-    """Each query posted to /wechat in safe mode as a fresh subscriber; the reply read back as an Outcome."""
+def callback_respond(app: Any, signer: Signer, subscriber: str | None = None) -> Callable[[str], Outcome]:
+    """Each query posted to /wechat in safe mode, as a fresh subscriber or all as `subscriber`; the reply
+    read back as an Outcome."""
     client = app.test_client()
     kb = app.extensions["deps"].knowledge.engine.kb
 
     def respond(text: str) -> Outcome:
-        query, body = signer.request(text_message(f"o-eval-{uuid.uuid4().hex[:12]}", text),
+        query, body = signer.request(text_message(subscriber or f"o-eval-{uuid.uuid4().hex[:12]}", text),
                                      "safe" if signer.aes_key else "plain")
         response = client.post(f"/wechat?{query}", data=body)
         reply = signer.read_reply(response.data) if response.status_code == 200 else None
