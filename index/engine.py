@@ -236,9 +236,21 @@ class Engine:
             for i in np.argsort(-bm)[:kk]:
                 if bm[i] > 0 and int(i) not in fused:
                     fused[int(i)] = floor + self.weights.item_bm25 * float(bm[i])
-        ranked = sorted(fused.items(), key=lambda p: -p[1])
+        ranked = self.near_the_best(sorted(fused.items(), key=lambda p: -p[1]))
         top_dense = float(sims[0][0]) if kk else 0.0
         return [(self.item_ids[i], s) for i, s in ranked], coverage(self.item_bm25, toks), top_dense
+
+    def near_the_best(self, ranked: list[tuple[int, float]]) -> list[tuple[int, float]]:
+        """Re-rank candidates by closeness to the best one (pseudo-relevance feedback): an item scores
+        weight * (cosine to the best - 1) less, so the best keeps its score and the gate is unchanged,
+        while the course that covers the best article's topic climbs above a stray keyword match."""
+        w = self.weights.item_neighbour
+        if w <= 0 or len(ranked) < 2:
+            return ranked
+        vecs = self.item_index.reconstruct_batch(np.fromiter((i for i, _ in ranked), dtype=np.int64))
+        near = vecs @ vecs[0]
+        moved = [(i, s + w * (float(c) - 1.0)) for (i, s), c in zip(ranked, near, strict=True)]
+        return sorted(moved, key=lambda p: -p[1])
 
     def signals(self, text: str, topic: str | None = None) -> Signals:
         """Every score the decision looks at, for a normalised text (and its content topic)."""

@@ -20,6 +20,7 @@ class Weights:
     sentence: float = 0.7      # best match among the sentences of the entry's answer
     faq_bm25: float = 0.1     # normalised BM25 over the entry's phrasings, tags and answer
     item_bm25: float = 0.25    # normalised BM25 over the item's title, tags, summary
+    item_neighbour: float = 0.4  # items close to the best match move up: + this * (cosine to the best - 1)
 
     @property
     def faq_total(self) -> float:

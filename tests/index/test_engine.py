@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from index import Engine, load_kb, make_encoder
@@ -107,3 +108,14 @@ def test_a_repeated_question_is_not_encoded_again(engine: Engine) -> None:
         encoder.encode_queries = original  # type: ignore[method-assign]
     assert len(calls) == 1
     assert (first.kind, first.faq_id, first.candidates) == (second.kind, second.faq_id, second.candidates)
+
+
+def test_items_near_the_best_match_move_up_and_the_best_keeps_its_score(engine: Engine) -> None:
+    vecs = engine.item_index.reconstruct_n(0, engine.item_index.ntotal)
+    near = vecs @ vecs[0]
+    close, far = int(np.argsort(-near)[1]), int(np.argmin(near))
+    ranked = [(0, 0.90), (far, 0.86), (close, 0.85)]
+    moved = engine.near_the_best(ranked)
+    assert moved[0][0] == 0 and moved[0][1] == pytest.approx(0.90, abs=1e-6)
+    assert [i for i, _ in moved] == [0, close, far]
+    assert dict(moved)[far] == pytest.approx(0.86 + engine.weights.item_neighbour * (float(near[far]) - 1.0))

@@ -1,7 +1,8 @@
 """Regression guard: quality on both labelled dev KBs must not fall below the floor reached.
 
-Opt-in (it builds two full indexes): run with KB_EVAL=1. The targets themselves are benchmarks
-recorded in BENCHMARKS.md; these floors sit a little below what the shipped defaults measure."""
+It builds two full indexes (about a minute) and skips when the dev KBs are not beside the checkout
+(set DEVKB_ROOT to their folder). The targets themselves are benchmarks recorded in BENCHMARKS.md; each
+floor is what the shipped defaults measure, less one query (two for nDCG) of slack."""
 
 from __future__ import annotations
 
@@ -15,11 +16,9 @@ from index.evaluate import engine_respond, evaluate
 
 SHARED = Path(os.environ.get("DEVKB_ROOT", Path(__file__).resolve().parents[3] / "shared"))
 FLOORS = {
-    "devkb": {"answered": 0.83, "oos": 0.125, "ndcg": 0.82},
-    "devkb-fitness": {"answered": 0.75, "oos": 0.10, "ndcg": 0.75},
+    "devkb": {"answered": 0.90, "oos": 0.15, "ndcg": 0.85},
+    "devkb-fitness": {"answered": 0.88, "oos": 0.07, "ndcg": 0.77},
 }
-
-pytestmark = pytest.mark.skipif(os.environ.get("KB_EVAL") != "1", reason="set KB_EVAL=1 to run the eval guard")
 
 
 @pytest.mark.parametrize("name", sorted(FLOORS))
