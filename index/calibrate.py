@@ -24,9 +24,11 @@ def offtopic_messages() -> tuple[str, ...]:
 
 
 def negative_features(engine: Engine, cache: EmbeddingCache) -> dict[str, list[float]]:
-    """How each off-topic message scores against this KB: FAQ top-1, top-2 and keyword coverage,
-    top item score, and whether it was phrased as a content request (1.0) or not (0.0)."""
-    out: dict[str, list[float]] = {k: [] for k in ("faq_top", "faq_second", "faq_cov", "item_top", "is_request")}
+    """How each off-topic message scores against this KB: FAQ top-1, top-2, keyword coverage and the top
+    entry's lead on question-and-answer similarity, the top item score, and whether it was phrased as a
+    content request (1.0) or not (0.0)."""
+    keys = ("faq_top", "faq_second", "faq_cov", "faq_qa_lead", "item_top", "is_request")
+    out: dict[str, list[float]] = {k: [] for k in keys}
     norms = [normalize(m) for m in offtopic_messages()]
     norms = [n for n in norms if not is_contentless(n)]
     topics, is_req = [], []
@@ -37,13 +39,14 @@ def negative_features(engine: Engine, cache: EmbeddingCache) -> dict[str, list[f
     qv = cache.encode(norms, "query", "calibration")
     tv = cache.encode(topics, "query", "calibration")
     for n, t, q, v, r in zip(norms, topics, qv, tv, is_req, strict=True):
-        faq, _, cov = engine.faq_scores(n, q)
+        faq, _, cov, qa_lead = engine.faq_scores(n, q)
         # same conventions as decide(): a missing top-1/top-2 scores -1
         two = np.sort(faq)[-2:] if len(faq) > 1 else np.array([-1.0, float(faq.max()) if len(faq) else -1.0])
         items, _, _ = engine.item_scores(t, v, k=10)
         out["faq_top"].append(float(two[-1]))
         out["faq_second"].append(float(two[0]))
         out["faq_cov"].append(float(cov))
+        out["faq_qa_lead"].append(qa_lead)
         out["item_top"].append(float(items[0][1]) if items else -9.0)
         out["is_request"].append(1.0 if r else 0.0)
     return out

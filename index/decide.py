@@ -19,7 +19,7 @@ class Policy:
 
     faq_pct: float = 92.5              # FAQ gate: this percentile of off-topic FAQ confidences
     margin_weight: float = 0.5         # FAQ confidence = top-1 + margin_weight * (top-1 - top-2) ...
-    coverage_weight: float = 0.0       # ... + coverage_weight * share of the message's words the FAQ knows
+    qa_lead_weight: float = 0.1        # ... + this * the top entry's lead on question-and-answer similarity
     item_pct: float = 95.0             # item gate: this percentile of off-topic top item scores
     request_pct: float = 95.0          # item gate for explicit content requests
     min_margin: float = 0.0            # top-1 must lead top-2 by this much to answer directly
@@ -34,10 +34,11 @@ class Policy:
 POLICY = Policy()
 
 
-def faq_confidence(top: np.ndarray | float, second: np.ndarray | float, cov: np.ndarray | float,
+def faq_confidence(top: np.ndarray | float, second: np.ndarray | float, qa_lead: np.ndarray | float,
                    policy: Policy) -> np.ndarray | float:
-    """One number for how sure the best FAQ entry is right."""
-    return top + policy.margin_weight * (np.asarray(top) - second) + policy.coverage_weight * np.asarray(cov)
+    """One number for how sure the best FAQ entry is right: its fused score, its margin over the
+    runner-up, and whether the question-and-answer view agrees that it is the best."""
+    return top + policy.margin_weight * (np.asarray(top) - second) + policy.qa_lead_weight * np.asarray(qa_lead)
 
 
 def thresholds(negatives: dict[str, list[float]], policy: Policy = POLICY) -> dict[str, float]:
@@ -45,7 +46,7 @@ def thresholds(negatives: dict[str, list[float]], policy: Policy = POLICY) -> di
     if not negatives.get("faq_top"):
         return {"faq": 9.0, "item": 9.0, "request": 9.0}
     top, second = np.array(negatives["faq_top"]), np.array(negatives["faq_second"])
-    conf = faq_confidence(top, second, np.array(negatives["faq_cov"]), policy)
+    conf = faq_confidence(top, second, np.array(negatives["faq_qa_lead"]), policy)
     return {"faq": float(np.percentile(conf, policy.faq_pct)),
             "item": float(np.percentile(np.array(negatives["item_top"]), policy.item_pct)),
             "request": float(np.percentile(np.array(negatives["item_top"]), policy.request_pct))}
@@ -60,11 +61,11 @@ def decide(engine: Engine, sig: Signals, req: ContentRequest, policy: Policy = P
     s1 = float(sig.faq[order[0]]) if len(order) else -1.0
     s2 = float(sig.faq[order[1]]) if len(order) > 1 else -1.0
     i1 = sig.items[0][1] if sig.items else -9.0
-    d_faq = float(faq_confidence(s1, s2, sig.faq_cov, policy)) - g["faq"] if len(order) else -9.0
+    d_faq = float(faq_confidence(s1, s2, sig.faq_qa_lead, policy)) - g["faq"] if len(order) else -9.0
     d_item = i1 - (g["request"] if req.explicit else g["item"])
     cands = [engine.faq_ids[i] for i in order[:3]]
     scores = {"faq1": s1, "faq2": s2, "item1": i1, "d_faq": d_faq, "d_item": d_item,
-              "faq_cov": sig.faq_cov, "item_cov": sig.item_cov}
+              "faq_cov": sig.faq_cov, "qa_lead": sig.faq_qa_lead, "item_cov": sig.item_cov}
 
     def items() -> list[tuple[str, float]]:
         if d_item < 0:
