@@ -141,29 +141,38 @@ def index_build() -> None:
 @click.option("-v", "--verbose", is_flag=True, help="List the queries that went wrong.")
 @click.option("--one-subscriber", is_flag=True,
               help="Send every query from the same subscriber (history builds up) instead of a fresh one each.")
-def evaluate(kb_dir: Path, queries: Path | None, as_json: bool, verbose: bool, one_subscriber: bool) -> None:
+@click.option("--url", default=None, metavar="URL",
+              help="Score a running service instead, e.g. http://127.0.0.1:8000/wechat (signed with this "
+                   "environment's WECHAT_TOKEN / WECHAT_AES_KEY / WECHAT_APP_ID; it must serve KB_DIR).")
+def evaluate(kb_dir: Path, queries: Path | None, as_json: bool, verbose: bool, one_subscriber: bool,
+             url: str | None) -> None:
     """FAQ accuracy, out-of-scope false answers and recommendation nDCG@5 on a labelled KB, via the callback."""
     import json
     import tempfile
     import uuid
 
-    from app import create_app
-    from bot.evalchat import callback_respond
+    from bot.evalchat import callback_respond, http_respond
     from bot.wire import Signer
+    from index import load_kb
     from index.evaluate import evaluate as run_eval
 
     base = settings()
-    scratch = Path(tempfile.mkdtemp(prefix="kb-eval-"))
-    current = base.with_(
-        knowledge_dir=kb_dir.resolve(),
-        database_url=f"sqlite:///{scratch / 'eval.db'}",
-        redis_prefix=f"{base.redis_prefix}eval:{uuid.uuid4().hex[:8]}:",
-        log_level="WARNING",
-    )
-    app = create_app(current, watch=False)
-    signer = Signer(current.wechat_token, current.aes_key, current.app_id)
     subscriber = f"o-eval-{uuid.uuid4().hex[:12]}" if one_subscriber else None
-    report = run_eval(kb_dir, queries, callback_respond(app, signer, subscriber))
+    signer = Signer(base.wechat_token, base.aes_key, base.app_id)
+    if url:
+        respond = http_respond(url, signer, load_kb(kb_dir), subscriber)
+    else:
+        from app import create_app
+
+        scratch = Path(tempfile.mkdtemp(prefix="kb-eval-"))
+        current = base.with_(
+            knowledge_dir=kb_dir.resolve(),
+            database_url=f"sqlite:///{scratch / 'eval.db'}",
+            redis_prefix=f"{base.redis_prefix}eval:{uuid.uuid4().hex[:8]}:",
+            log_level="WARNING",
+        )
+        respond = callback_respond(create_app(current, watch=False), signer, subscriber)
+    report = run_eval(kb_dir, queries, respond)
     if as_json:
         click.echo(json.dumps(report.as_dict(), ensure_ascii=False))
     else:

@@ -7,6 +7,8 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+import requests
+
 from bot.wire import Signer, text_message
 from index.evaluate import Outcome
 
@@ -32,19 +34,41 @@ def reply_outcome(content: str, kb: Any) -> Outcome:
     return Outcome("fallback")
 
 
-def callback_respond(app: Any, signer: Signer, subscriber: str | None = None) -> Callable[[str], Outcome]:
-    """Each query posted to /wechat in safe mode, as a fresh subscriber or all as `subscriber`; the reply
-    read back as an Outcome."""
-    client = app.test_client()
-    kb = app.extensions["deps"].knowledge.engine.kb
+def signed_respond(post: Callable[[str, bytes], tuple[int, bytes]], signer: Signer, kb: Any,
+                   subscriber: str | None = None) -> Callable[[str], Outcome]:
+    """Each query signed (and encrypted in safe mode when there is an AES key) and handed to post(query,
+    body) -> (status, body), as a fresh subscriber or all as `subscriber`; the reply read back as an Outcome."""
 
     def respond(text: str) -> Outcome:
         query, body = signer.request(text_message(subscriber or f"o-eval-{uuid.uuid4().hex[:12]}", text),
                                      "safe" if signer.aes_key else "plain")
-        response = client.post(f"/wechat?{query}", data=body)
-        reply = signer.read_reply(response.data) if response.status_code == 200 else None
+        status, data = post(query, body)
+        reply = signer.read_reply(data) if status == 200 else None
         if not reply or reply.get("MsgType") != "text":
             return Outcome("fallback")
         return reply_outcome(str(reply.get("Content", "")), kb)
 
     return respond
+
+
+def callback_respond(app: Any, signer: Signer, subscriber: str | None = None) -> Callable[[str], Outcome]:
+    """Queries posted to the app's /wechat in process (Flask test client)."""
+    client = app.test_client()
+
+    def post(query: str, body: bytes) -> tuple[int, bytes]:
+        response = client.post(f"/wechat?{query}", data=body)
+        return response.status_code, response.data
+
+    return signed_respond(post, signer, app.extensions["deps"].knowledge.engine.kb, subscriber)
+
+
+def http_respond(url: str, signer: Signer, kb: Any, subscriber: str | None = None,
+                 timeout: float = 10.0) -> Callable[[str], Outcome]:
+    """Queries posted over HTTP to a running service's callback URL (e.g. http://127.0.0.1:8000/wechat)."""
+    http = requests.Session()
+
+    def post(query: str, body: bytes) -> tuple[int, bytes]:
+        response = http.post(f"{url}?{query}", data=body, headers={"Content-Type": "text/xml"}, timeout=timeout)
+        return response.status_code, response.content
+
+    return signed_respond(post, signer, kb, subscriber)

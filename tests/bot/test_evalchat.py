@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from bot.evalchat import callback_respond
+from bot.evalchat import callback_respond, http_respond
 from bot.wire import Signer
 from handlers import signals
 from index.evaluate import engine_respond
@@ -40,3 +40,13 @@ def test_one_subscriber_sends_every_query_from_the_same_openid(app: Any, deps: A
     assert respond("有没有 pandas 数据清洗的课").kind == "items"
     asked = [event for event in signals.history(deps, "o-eval-one") if event[0] == "asked"]
     assert len(asked) == 2
+
+
+def test_a_running_service_is_scored_over_http_like_in_process(app: Any, deps: Any, settings: Any, live: Any) -> None:
+    over_http = http_respond(f"{live.url}/wechat", _signer(settings), deps.knowledge.engine.kb)
+    in_process = callback_respond(app, _signer(settings))
+    for text in QUERIES[:3]:
+        got, want = over_http(text), in_process(text)
+        assert (got.kind, got.faq_id, got.item_ids) == (want.kind, want.faq_id, want.item_ids), text
+    wrong_token = Signer("not-the-token", settings.aes_key, settings.app_id)
+    assert http_respond(f"{live.url}/wechat", wrong_token, deps.knowledge.engine.kb)(QUERIES[0]).kind == "fallback"
