@@ -18,6 +18,7 @@ from bot.config import ConfigError, Settings
 from bot.deps import Deps, build_deps
 from bot.dispatch import Coordinator, Robot
 from bot.health import make_blueprint as health_blueprint
+from bot.knowledge import KnowledgeUnavailable
 from bot.outbox import send_reply
 from bot.protocol import MAX_BODY, Cipher
 from bot.replies import Reply
@@ -102,11 +103,10 @@ def main() -> None:
     from bot.embedded import run
 
     try:
-        settings = Settings.from_env()
-    except ConfigError as exc:
+        run(Settings.from_env())
+    except (ConfigError, KnowledgeUnavailable) as exc:
         print(exc, file=sys.stderr)
         raise SystemExit(2) from None
-    run(settings)
 
 
 def __getattr__(name: str) -> Any:
@@ -114,7 +114,7 @@ def __getattr__(name: str) -> Any:
     if name == "app":
         try:
             instance = create_app()
-        except ConfigError as exc:
+        except (ConfigError, KnowledgeUnavailable) as exc:
             print(exc, file=sys.stderr)
             raise SystemExit(2) from None
         globals()["app"] = instance

@@ -62,14 +62,14 @@ def run(settings: Settings) -> None:
     url, private = ensure(settings.redis_url, settings.var_dir / "redis")
     if private is not None:
         settings = settings.with_(redis_url=url)
-    if settings.sandbox:
-        settings = start_sandbox(settings)
-    app = create_app(settings)
-    start_in_thread(app.extensions["deps"])
-    host = os.environ.get("HOST", "127.0.0.1")
-    log.warning("serving on http://%s:%d (callback /wechat, token %s)", host, settings.port,
-                "from WECHAT_TOKEN" if not settings.sandbox else repr(settings.wechat_token))
     try:
+        if settings.sandbox:
+            settings = start_sandbox(settings)
+        app = create_app(settings)
+        start_in_thread(app.extensions["deps"])
+        host = os.environ.get("HOST", "127.0.0.1")
+        log.warning("serving on http://%s:%d (callback /wechat, token %s)", host, settings.port,
+                    "from WECHAT_TOKEN" if not settings.sandbox else repr(settings.wechat_token))
         serve(app, host=host, port=settings.port, threads=32, channel_timeout=30, ident="kp")
     finally:
         if private is not None:

@@ -54,6 +54,7 @@ def check(deps: Deps, prober: Prober) -> dict[str, object]:
         "redis": "up" if up["redis"] else "down",
         "database": "up" if up["database"] else "down",
         "index": "ready" if index_ok else "not loaded",
+        "knowledge": "last good copy (the folder fails its check)" if deps.knowledge.serving_copy else "current",
     }
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import os
+import shutil
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -13,6 +15,7 @@ from bot import metrics
 log = logging.getLogger(__name__)
 WATCHED = ("faq/*.yaml", "articles/*.md", "account.yaml", "userdict.txt")
 WARM_UP = "你好，请问怎么购买课程？"
+LAST_GOOD = "last-good-kb"          # under INDEX_DIR: a copy of the last KB that passed its check
 _encoders: dict[str, object] = {}
 _encoders_lock = threading.Lock()
 
@@ -38,6 +41,15 @@ def stamp(root: Path) -> tuple[tuple[str, int, int], ...]:
                 continue
             entries.append((str(path.relative_to(root)), info.st_size, info.st_mtime_ns))
     return tuple(entries)
+
+
+class KnowledgeUnavailable(RuntimeError):
+    """The KB fails its check and no earlier good copy exists to serve instead."""
+
+    def __init__(self, root: Path, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__(f"knowledge base in {root} failed its check and there is no last good copy to serve:\n"
+                         + "\n".join(problems))
 
 
 @dataclass
@@ -66,7 +78,7 @@ class Knowledge:
         self._lock = threading.Lock()
         self._listeners: list[Callable[[object], None]] = []
         self._stop = threading.Event()
-        self.error: str | None = None
+        self.serving_copy = False      # True while the saved last good copy serves because the folder fails
 
     @property
     def engine(self):  # type: ignore[no-untyped-def]
@@ -74,7 +86,7 @@ class Knowledge:
         if self._engine is None:
             result = self.reload()
             if self._engine is None:
-                raise RuntimeError("knowledge base failed its check: " + "; ".join(result.problems[:5]))
+                raise KnowledgeUnavailable(self.root, result.problems)
         return self._engine
 
     @property
@@ -102,19 +114,64 @@ class Knowledge:
                 metrics.KB_RELOADS.labels("rejected").inc()
                 log.error("knowledge base edit rejected (%d problems), keeping the last good one: %s",
                           len(problems), " | ".join(problems[:10]))
+                if self._engine is None:
+                    self._serve_saved_copy(len(problems))
                 return ReloadResult(ok=False, changed=False, problems=problems)
             if self._engine is not None and kb.fingerprint == self._engine.kb.fingerprint and not force:
-                self._stamp = current
+                self._stamp, self.serving_copy = current, False
                 return ReloadResult(ok=True, changed=False, fingerprint=kb.fingerprint)
-            engine = Engine.build(kb, shared_encoder(self.model), self.index_dir)
-            engine.understand(WARM_UP)
-            for listener in self._listeners:
-                listener(kb)
-            self._engine, self._stamp = engine, current
-            metrics.KB_RELOADS.labels("loaded").inc()
+            self._swap_in(Engine.build(kb, shared_encoder(self.model), self.index_dir))
+            self._stamp, self.serving_copy = current, False
+            self._save_copy(kb.fingerprint)
             log.info("knowledge base loaded: %d FAQ, %d items, fingerprint %s",
                      len(kb.faqs), len(kb.items), kb.fingerprint[:12])
             return ReloadResult(ok=True, changed=True, fingerprint=kb.fingerprint)
+
+    def _swap_in(self, engine) -> None:  # type: ignore[no-untyped-def]
+        engine.understand(WARM_UP)
+        for listener in self._listeners:
+            listener(engine.kb)
+        self._engine = engine
+        metrics.KB_RELOADS.labels("loaded").inc()
+
+    def _save_copy(self, fingerprint: str) -> None:
+        """Keep a copy of the KB that just passed, so a restart on a broken folder still has one to serve."""
+        dest = self.index_dir / LAST_GOOD
+        marker = dest / ".fingerprint"
+        if marker.is_file() and marker.read_text() == fingerprint:
+            return
+        tmp = self.index_dir / f".{LAST_GOOD}.{os.getpid()}.{threading.get_ident()}"
+        try:
+            for pattern in WATCHED:
+                for path in self.root.glob(pattern):
+                    target = tmp / path.relative_to(self.root)
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    shutil.copy2(path, target)
+            tmp.mkdir(parents=True, exist_ok=True)
+            (tmp / ".fingerprint").write_text(fingerprint)
+            shutil.rmtree(dest, ignore_errors=True)
+            tmp.rename(dest)
+        except OSError as exc:      # e.g. another worker process saved the same copy at the same moment
+            log.warning("could not keep a copy of the good knowledge base in %s: %s", dest, exc)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+    def _serve_saved_copy(self, problems: int) -> None:
+        """At start-up on a KB that fails its check: serve the copy saved after the last good load, if any."""
+        from index import Engine, KBInvalid, load_kb
+
+        saved = self.index_dir / LAST_GOOD
+        if not saved.is_dir():
+            return
+        try:
+            kb = load_kb(saved)
+        except KBInvalid:
+            log.error("the saved copy in %s fails its check too; nothing to serve", saved)
+            return
+        self._swap_in(Engine.build(kb, shared_encoder(self.model), self.index_dir))
+        self.serving_copy = True
+        log.error("knowledge base in %s fails its check (%d problems): serving the last good copy from %s "
+                  "(fingerprint %s) until the folder is fixed", self.root, problems, saved, kb.fingerprint[:12])
 
     def watch(self, interval: float) -> threading.Thread:
         """Poll the folder in a daemon thread and reload on change."""
