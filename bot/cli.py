@@ -224,12 +224,17 @@ def orders() -> None:
 
 @orders.command("reconcile")
 def orders_reconcile() -> None:
-    """Query every order open for over 5 minutes at WeChat Pay and grant those paid without a notify."""
+    """Query every order open for over 5 minutes at WeChat Pay and grant those paid without a notify; apply for
+    (or follow up) every refund not yet final."""
     from handlers.reconcile import reconcile
+    from handlers.refunds import refund_pending
 
-    counts = reconcile(deps())
+    current = deps()
+    counts = reconcile(current)
     summary = ", ".join(f"{state} {n}" for state, n in sorted(counts.items())) or "no open orders"
     click.echo(f"reconciled: {summary}")
+    refunds = refund_pending(current)
+    click.echo("refunds: " + (", ".join(f"{state} {n}" for state, n in sorted(refunds.items())) or "none pending"))
 
 
 # subscribers and broadcasts ---------------------------------------------------

@@ -76,9 +76,12 @@ class Order(Base):
     code_url: Mapped[str | None] = mapped_column(String(512), nullable=True)
     transaction_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     needs_refund: Mapped[bool] = mapped_column(Boolean, default=False)
+    refund_no: Mapped[str | None] = mapped_column(String(64), nullable=True)      # out_refund_no once requested
+    refund_state: Mapped[str | None] = mapped_column(String(16), nullable=True)   # WeChat Pay's refund status
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
     paid_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     closed_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    refunded_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
 
 class Entitlement(Base):

@@ -22,6 +22,7 @@ from handlers import signals
 log = logging.getLogger(__name__)
 # Outcomes WeChat Pay is told were handled (2xx): retrying them would change nothing.
 HANDLED = frozenset({"granted", "duplicate", "late", "owned", "not_paid"})
+REFUNDED = ("late", "owned")         # paid, but nothing was granted for it: the money goes back
 MAX_STORED_BODY = 65536
 
 
@@ -103,9 +104,17 @@ def settle(deps: Deps, transaction: Mapping[str, Any]) -> Settlement:
 
 
 def after(deps: Deps, settlement: Settlement) -> None:
-    """Follow-ups of a settlement: log it, and after a grant record the purchase and queue the buyer's notice."""
+    """Follow-ups of a settlement: log it; after a grant record the purchase and queue the buyer's notice; after a
+    payment that bought nothing (late, or for an item already owned) queue its refund."""
     log.info("order %s settled: %s buyer=%s item=%s", settlement.out_trade_no, settlement.outcome,
              hash_openid(settlement.openid), settlement.item_id)
+    if settlement.outcome in REFUNDED:
+        try:
+            deps.queue.enqueue("workers.sales.refund_order", settlement.out_trade_no,
+                               job_id=f"refund-{settlement.out_trade_no}", retry=Retry(max=5, interval=[10, 60, 300]))
+        except RedisError:
+            log.error("order %s: refund not queued, Redis unavailable (the refund sweep will)", settlement.out_trade_no)
+        return
     if not settlement.granted or settlement.openid is None or settlement.item_id is None:
         return
     item = deps.knowledge.engine.kb.items.get(settlement.item_id)

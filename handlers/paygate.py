@@ -1,4 +1,4 @@
-"""WeChat Pay APIv3 calls the sales flow makes (order, query, close), with errors as service errors."""
+"""WeChat Pay APIv3 calls the sales flow makes (order, query, close, refund), with errors as service errors."""
 
 from __future__ import annotations
 
@@ -78,6 +78,17 @@ def query(deps: Deps, out_trade_no: str) -> PayAnswer:
 def close(deps: Deps, out_trade_no: str) -> PayAnswer:
     """Close an unpaid order: 204, or 400 ORDERPAID when it was paid meanwhile."""
     return _call("close", _client(deps).close, out_trade_no=out_trade_no)
+
+
+def refund(deps: Deps, out_refund_no: str, transaction_id: str, amount_fen: int, reason: str) -> PayAnswer:
+    """Give a whole payment back; the same out_refund_no again is answered with the first refund."""
+    return _call("refund", _client(deps).refund, out_refund_no=out_refund_no, transaction_id=transaction_id,
+                 amount={"refund": amount_fen, "total": amount_fen, "currency": "CNY"}, reason=reason[:80])
+
+
+def query_refund(deps: Deps, out_refund_no: str) -> PayAnswer:
+    """The platform's view of a refund (its status), or 404 RESOURCE_NOT_EXISTS."""
+    return _call("refund query", _client(deps).query_refund, out_refund_no=out_refund_no)
 
 
 def jsapi_params(deps: Deps, prepay_id: str) -> dict[str, str]:

@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from flask import Blueprint, Response, jsonify, request
 
 from bot.deps import Deps
-from handlers import ledger
+from handlers import ledger, refunds
 
 log = logging.getLogger(__name__)
 MAX_SKEW = 300
@@ -113,6 +113,10 @@ def receive(deps: Deps, verifier: NotifyVerifier | None, headers: Mapping[str, s
         verified = True
         envelope, transaction = verifier.open(body)
         out_trade_no = transaction.get("out_trade_no") if isinstance(transaction.get("out_trade_no"), str) else None
+        if str(envelope.get("event_type", "")).startswith("REFUND."):
+            outcome = "refund" if refunds.record_notify(deps, transaction) else "unknown_refund"
+            detail = f"event={envelope.get('event_type')} status={transaction.get('refund_status')}"
+            return 204, outcome
         settlement = ledger.settle(deps, transaction)
         outcome = settlement.outcome
         detail = f"event={envelope.get('event_type')} state={transaction.get('trade_state')}"

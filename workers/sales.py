@@ -1,8 +1,8 @@
-"""Sales jobs: tell a buyer after the grant, close orders left unpaid."""
+"""Sales jobs: tell a buyer after the grant, close orders left unpaid, give back payments that bought nothing."""
 
 from __future__ import annotations
 
-from handlers import receipts, reconcile
+from handlers import receipts, reconcile, refunds
 from workers import deps
 
 
@@ -14,3 +14,13 @@ def notify_buyer(out_trade_no: str) -> str:
 def close_expired_orders() -> dict[str, int]:
     """Close orders unpaid for 30 minutes (granting those paid meanwhile)."""
     return reconcile.close_expired(deps())
+
+
+def refund_order(out_trade_no: str) -> str:
+    """Refund one order that needs it; a refusal propagates so RQ retries."""
+    return refunds.refund(deps(), out_trade_no)
+
+
+def refund_pending() -> dict[str, int]:
+    """Apply for, or follow up, every refund not yet final (catches refunds whose job was never queued)."""
+    return refunds.refund_pending(deps())

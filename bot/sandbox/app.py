@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import Flask, Response, g, request
 
-from bot.sandbox import control, messages, oauth, pay, paypage, platform
+from bot.sandbox import control, messages, oauth, pay, paypage, platform, refunds
 from bot.sandbox.common import EXTENSION, body_json, json_response, state, wx_error
 from bot.sandbox.config import SandboxConfig
 from bot.sandbox.events import EventSender
@@ -154,7 +154,7 @@ def create_sandbox_app(config: SandboxConfig) -> Flask:
     app.before_request(_before)
     app.before_request(platform.require_access_token)
     app.after_request(_after)
-    for module in (platform, messages, oauth, pay, paypage, control):
+    for module in (platform, messages, oauth, pay, refunds, paypage, control):
         app.register_blueprint(module.bp)
 
     @app.get("/")

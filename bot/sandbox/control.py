@@ -207,7 +207,7 @@ def expire_tokens() -> Response:
 
 @bp.get("/orders")
 def orders() -> Response:
-    """Every Pay order with its state and notify attempts."""
+    """Every Pay order with its state, notify attempts and refunds."""
     st = state()
     with st.lock:
         found = []
@@ -218,6 +218,7 @@ def orders() -> Response:
                 for n in st.notifies
                 if n["out_trade_no"] == order["out_trade_no"]
             ]
+            item["refunds"] = [r for r in st.refunds.values() if r["out_trade_no"] == order["out_trade_no"]]
             found.append(item)
     return json_response({"orders": found})
 

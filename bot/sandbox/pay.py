@@ -73,12 +73,12 @@ def error(status: int, code: str, message: str) -> Response:
 
 
 @bp.errorhandler(PayError)
-def _pay_error(exc: PayError) -> Response:
+def pay_error(exc: PayError) -> Response:
     return error(exc.status, exc.code, exc.message)
 
 
 @bp.before_request
-def _check_signature() -> Response | None:
+def check_signature() -> Response | None:
     rt = runtime()
     if rt.merchant_key is None:
         return None
@@ -98,7 +98,7 @@ def _check_signature() -> Response | None:
 
 
 @bp.after_request
-def _sign_everything(response: Response) -> Response:
+def sign_everything(response: Response) -> Response:
     if "Wechatpay-Signature" not in response.headers:
         body = response.get_data(as_text=True)
         rt = runtime()

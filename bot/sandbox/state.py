@@ -71,6 +71,7 @@ class State:
         self.oauth_codes: dict[str, OAuthCode] = {}
         self.sns_tokens: dict[str, str] = {}
         self.orders: dict[str, dict[str, Any]] = {}
+        self.refunds: dict[str, dict[str, Any]] = {}
         self.notifies: list[dict[str, Any]] = []
         self.calls: deque[dict[str, Any]] = deque(maxlen=self.config.calls_limit)
         self.call_seq = 0

@@ -83,12 +83,14 @@ class Notifier:
         data.update(changes)
         return data
 
-    def signed(self, transaction: dict[str, Any], at: float | None = None) -> tuple[str, dict[str, str]]:
-        """(body, headers) of one notify carrying `transaction`."""
-        resource = encrypt_resource(self.apiv3_key, transaction, "transaction")
-        resource["original_type"] = "transaction"
+    def signed(self, transaction: dict[str, Any], at: float | None = None,
+               event_type: str = "TRANSACTION.SUCCESS") -> tuple[str, dict[str, str]]:
+        """(body, headers) of one notify carrying `transaction` (or, with a REFUND.* event type, a refund)."""
+        kind = "refund" if event_type.startswith("REFUND.") else "transaction"
+        resource = encrypt_resource(self.apiv3_key, transaction, kind)
+        resource["original_type"] = kind
         body = json.dumps({"id": f"n-{time.time_ns()}", "create_time": rfc3339(), "resource_type": "encrypt-resource",
-                           "event_type": "TRANSACTION.SUCCESS", "summary": "支付成功", "resource": resource},
+                           "event_type": event_type, "summary": "支付成功", "resource": resource},
                           ensure_ascii=False, separators=(",", ":"))
         headers = wechatpay_headers(self.key, self.key_id, body, at)
         headers["Content-Type"] = "application/json"
