@@ -82,6 +82,8 @@ class Order(Base):
     paid_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     closed_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
     refunded_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
+    notice: Mapped[str | None] = mapped_column(String(16), nullable=True)        # how the buyer was told, once
+    noticed_at: Mapped[datetime | None] = mapped_column(DateTime, nullable=True)
 
 
 class Entitlement(Base):

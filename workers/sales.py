@@ -1,4 +1,4 @@
-"""Sales jobs: tell a buyer after the grant, close orders left unpaid, give back payments that bought nothing."""
+"""Sales jobs: buyer notices (catching up on missed ones), closing unpaid orders, refunds."""
 
 from __future__ import annotations
 
@@ -24,3 +24,8 @@ def refund_order(out_trade_no: str) -> str:
 def refund_pending() -> dict[str, int]:
     """Apply for, or follow up, every refund not yet final (catches refunds whose job was never queued)."""
     return refunds.refund_pending(deps())
+
+
+def tell_untold() -> dict[str, int]:
+    """Tell the buyers whose purchase notice was never queued or never sent."""
+    return receipts.tell_untold(deps())

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
+from sqlalchemy import update
+from wechatpy.exceptions import WeChatClientException
 
 from bot.config import Settings
-from handlers import reconcile
+from bot.models import Order, utcnow
+from handlers import receipts, reconcile
 from tests.handlers.pay_kit import BUYER, Notifier, PublicApp, counts, order_row, rejected_events, wait_for
 
 
@@ -141,3 +145,48 @@ def test_unreadable_and_oversized_notifies_are_refused_and_logged(public: Public
     assert _post(public, "x" * 70000, headers).status_code == 413
     assert rejected_events(public.deps) == before + 5
     assert counts(public.deps, order["out_trade_no"]) == (0, 0)
+
+
+def _set(public: PublicApp, no: str, **values: Any) -> None:
+    with public.deps.sessions.begin() as session:
+        session.execute(update(Order).where(Order.out_trade_no == no).values(**values))
+
+
+def test_a_buyer_whose_notice_job_was_lost_is_told_once_by_the_sweep(public: PublicApp, sandbox: Any) -> None:
+    sandbox.seed_users(openids=[BUYER])
+    no = _placed(public)["out_trade_no"]
+    sandbox.pay(no)
+    wait_for(lambda: counts(public.deps, no)[0] == 1)
+    public.deps.queue.empty()                      # the notice job is lost, as when Redis was down at the grant
+    assert receipts.tell_untold(public.deps) == {}  # too early: the job normally runs within seconds
+    _set(public, no, paid_at=utcnow() - timedelta(minutes=5))
+    assert receipts.untold(public.deps) == [no]
+    assert receipts.tell_untold(public.deps) == {"template": 1}
+    assert receipts.tell_untold(public.deps) == {}
+    assert receipts.tell_buyer(public.deps, no) == "skipped"
+    assert len(sandbox.messages(BUYER)) == 1
+    assert order_row(public.deps, no).notice == "template"
+
+
+def test_a_failed_notice_is_released_for_the_retry_and_a_dead_senders_claim_expires(
+        public: PublicApp, sandbox: Any) -> None:
+    sandbox.seed_users(openids=[BUYER])
+    no = _placed(public)["out_trade_no"]
+    sandbox.pay(no)
+    wait_for(lambda: counts(public.deps, no)[0] == 1)
+    public.deps.queue.empty()
+    sandbox.fault("/cgi-bin/message/template/send", errcode=45047, count=1)
+    with pytest.raises(WeChatClientException):
+        receipts.tell_buyer(public.deps, no)
+    assert order_row(public.deps, no).notice is None and not sandbox.messages(BUYER)
+    assert receipts.tell_buyer(public.deps, no) == "template"
+
+    item = "py-decorator-explained"
+    second = public.order(public.browser(item_id=item), item_id=item)["out_trade_no"]
+    sandbox.pay(second)
+    wait_for(lambda: counts(public.deps, second)[0] == 1)
+    public.deps.queue.empty()
+    _set(public, second, paid_at=utcnow() - timedelta(minutes=20),   # a sender claimed it and died 15 minutes ago
+         notice=receipts.SENDING, noticed_at=utcnow() - timedelta(minutes=15))
+    assert receipts.tell_untold(public.deps) == {"template": 1}
+    assert len(sandbox.messages(BUYER)) == 2
