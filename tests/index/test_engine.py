@@ -119,3 +119,18 @@ def test_items_near_the_best_match_move_up_and_the_best_keeps_its_score(engine: 
     assert moved[0][0] == 0 and moved[0][1] == pytest.approx(0.90, abs=1e-6)
     assert [i for i, _ in moved] == [0, close, far]
     assert dict(moved)[far] == pytest.approx(0.86 + engine.weights.item_neighbour * (float(near[far]) - 1.0))
+
+
+def test_the_faq_gate_hears_whether_the_question_and_answer_view_agrees(engine: Engine) -> None:
+    from index.decide import POLICY, faq_confidence
+
+    leads = []
+    for text in ("怎么退款", "会员多少钱", "积分能换什么", "发票怎么开"):
+        vec = engine.encode_queries([text])[0]
+        fused, _, _, lead = engine.faq_scores(text, vec)
+        qa = engine.qa_vecs @ vec
+        best = int(np.argmax(fused))
+        assert lead == pytest.approx(float(qa[best] - np.delete(qa, best).max()), abs=1e-6)
+        leads.append(lead)
+    assert min(leads) < max(leads)
+    assert faq_confidence(0.8, 0.75, -0.02, POLICY) < faq_confidence(0.8, 0.75, 0.02, POLICY)
