@@ -40,6 +40,7 @@ ANSWER_HEAD = 160
 PREVIEW_HEAD = 200
 ITEM_CANDIDATES = 100
 QUERY_CACHE_SIZE = 4096
+QUERY_CHARS = 160      # a message is embedded by its start: encoder time grows with length (2,000 chars took 2 s)
 
 
 @dataclass
@@ -134,11 +135,13 @@ class Engine:
         self._query_cache: OrderedDict[str, np.ndarray] = OrderedDict()
 
     def encode_queries(self, texts: list[str]) -> np.ndarray:
-        """Query vectors, one encoder call at a time; recent texts come from a small LRU cache."""
+        """Query vectors of the texts' first QUERY_CHARS characters, one encoder call at a time; recent texts
+        come from a small LRU cache."""
         with self._encode_lock:
             missing = [t for t in dict.fromkeys(texts) if t not in self._query_cache]
             if missing:
-                for text, vec in zip(missing, self.encoder.encode_queries(missing), strict=True):
+                heads = [t[:QUERY_CHARS] for t in missing]
+                for text, vec in zip(missing, self.encoder.encode_queries(heads), strict=True):
                     self._query_cache[text] = vec
             for text in texts:
                 self._query_cache.move_to_end(text)

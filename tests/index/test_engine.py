@@ -134,3 +134,12 @@ def test_the_faq_gate_hears_whether_the_question_and_answer_view_agrees(engine: 
         leads.append(lead)
     assert min(leads) < max(leads)
     assert faq_confidence(0.8, 0.75, -0.02, POLICY) < faq_confidence(0.8, 0.75, 0.02, POLICY)
+
+
+def test_a_long_message_is_embedded_by_its_start(engine: Engine) -> None:
+    from index.engine import QUERY_CHARS
+
+    head = ("会员怎么退款" * QUERY_CHARS)[:QUERY_CHARS]
+    long_vec, head_vec = engine.encode_queries([head + "，另外再说一句很长很长的题外话" * 100, head])
+    assert np.allclose(long_vec, head_vec)
+    assert engine.understand(head * 20).kind in ("faq", "clarify", "fallback", "recommend")
