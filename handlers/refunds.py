@@ -55,7 +55,10 @@ def record(deps: Deps, out_trade_no: str, number: str, status: str) -> None:
         values["refunded_at"] = utcnow()
     with deps.sessions.begin() as session:
         session.execute(update(Order).where(Order.out_trade_no == out_trade_no).values(**values))
-    log.info("order %s refund %s: %s", out_trade_no, number, status)
+    if status == "ABNORMAL":      # e.g. the payer's card was closed: WeChat Pay needs the merchant to act
+        log.error("order %s refund %s is ABNORMAL: hand it over in the merchant platform", out_trade_no, number)
+    else:
+        log.info("order %s refund %s: %s", out_trade_no, number, status)
 
 
 def record_notify(deps: Deps, resource: Mapping[str, Any]) -> bool:
