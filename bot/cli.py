@@ -121,12 +121,14 @@ def index() -> None:
 
 @index.command("build")
 def index_build() -> None:
-    """Build (or confirm) the index for the current KB ahead of time."""
+    """Build (or confirm) the index for the current KB ahead of time, with a progress bar per embedding stage."""
     from bot.knowledge import Knowledge
+    from bot.progress import build_stages
 
     current = settings()
     knowledge = Knowledge(current.knowledge_dir, current.index_dir, current.embedding_model)
-    result = knowledge.reload(force=True)
+    with build_stages() as progress:
+        result = knowledge.reload(force=True, progress=progress)
     if not result.ok:
         for problem in result.problems:
             click.echo(problem)

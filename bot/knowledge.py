@@ -98,8 +98,10 @@ class Knowledge:
         """Call listener(kb) after each successful (re)load, e.g. to mirror products."""
         self._listeners.append(listener)
 
-    def reload(self, force: bool = False) -> ReloadResult:
-        """Check the KB folder and, when valid and changed, build and swap in a new Engine."""
+    def reload(self, force: bool = False,
+               progress: Callable[[str, int, int], None] | None = None) -> ReloadResult:
+        """Check the KB folder and, when valid and changed, build and swap in a new Engine (progress(stage, done,
+        total) follows the texts being embedded)."""
         from index import Engine, KBInvalid, load_kb
 
         with self._lock:
@@ -120,7 +122,7 @@ class Knowledge:
             if self._engine is not None and kb.fingerprint == self._engine.kb.fingerprint and not force:
                 self._stamp, self.serving_copy = current, False
                 return ReloadResult(ok=True, changed=False, fingerprint=kb.fingerprint)
-            self._swap_in(Engine.build(kb, shared_encoder(self.model), self.index_dir))
+            self._swap_in(Engine.build(kb, shared_encoder(self.model), self.index_dir, progress=progress))
             self._stamp, self.serving_copy = current, False
             self._save_copy(kb.fingerprint)
             log.info("knowledge base loaded: %d FAQ, %d items, fingerprint %s",

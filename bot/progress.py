@@ -1,12 +1,22 @@
-"""A rich progress bar that follows a broadcast's counts, with send rate and ETA."""
+"""Rich progress bars for the CLI: a broadcast's sends, and the embedding stages of an index build."""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, Task, TextColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    Task,
+    TaskID,
+    TextColumn,
+    TimeRemainingColumn,
+)
 from rich.text import Text
 
 STOPPED = ("done", "cancelled", "failed", "paused", "draft")
@@ -14,7 +24,7 @@ OUTCOMES = ("sent", "failed", "skipped", "unknown", "cancelled")
 
 
 class RateColumn(ProgressColumn):
-    """Sends per second, from rich's moving speed estimate."""
+    """Items (sends, texts) per second, from rich's moving speed estimate."""
 
     def render(self, task: Task) -> Text:
         """The rate, or a dash before there is one."""
@@ -37,3 +47,19 @@ def follow(read: Callable[[], dict[str, Any]], interval: float = 1.0) -> dict[st
             if current["state"] in STOPPED:
                 return current
             time.sleep(interval)
+
+
+@contextmanager
+def build_stages() -> Iterator[Callable[[str, int, int], None]]:
+    """One bar per index-build stage (texts embedded, rate, ETA); yields the progress callback Engine.build takes."""
+    columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), RateColumn(),
+               TimeRemainingColumn())
+    with Progress(*columns, speed_estimate_period=30) as progress:
+        tasks: dict[str, TaskID] = {}
+
+        def update(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = progress.add_task(stage, total=total)
+            progress.update(tasks[stage], completed=done, total=total)
+
+        yield update

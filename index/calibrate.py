@@ -37,7 +37,7 @@ def negative_features(engine: Engine, cache: EmbeddingCache) -> dict[str, list[f
         topics.append(req.topic if req.explicit and req.topic else n)
         is_req.append(req.explicit and bool(req.topic))
     qv = cache.encode(norms, "query", "calibration")
-    tv = cache.encode(topics, "query", "calibration")
+    tv = cache.encode(topics, "query", "calibration topics")
     for n, t, q, v, r in zip(norms, topics, qv, tv, is_req, strict=True):
         faq, _, cov, qa_lead = engine.faq_scores(n, q)
         # same conventions as decide(): a missing top-1/top-2 scores -1

@@ -70,3 +70,23 @@ def test_terminal_chat_signs_messages_and_shows_replies(settings: object, live: 
     assert result.exit_code == 0, result.output
     replies = [line for line in result.output.splitlines() if "account>" in line]
     assert len(replies) == 2 and "(no reply)" not in result.output
+
+
+def test_index_build_shows_a_bar_per_embedding_stage_and_reuses_the_index(tmp_path: Path) -> None:
+    import uuid
+
+    kb = tmp_path / "kb"
+    (kb / "faq").mkdir(parents=True)
+    (kb / "articles").mkdir()
+    shutil.copy(sorted((ROOT / "knowledge" / "faq").glob("*.yaml"))[0], kb / "faq")
+    for article in sorted((ROOT / "knowledge" / "articles").glob("*.md"))[:3]:
+        shutil.copy(article, kb / "articles")
+    fresh = uuid.uuid4().hex[:8]           # a phrasing no earlier test embedded, so this build has work to show
+    entry = f"- id: extra-{fresh}\n  question: 暗号{fresh}是什么意思？\n  answer: 这是一个测试用的条目。\n"
+    (kb / "faq" / "extra.yaml").write_text(entry, encoding="utf-8")
+    env = {"KNOWLEDGE_DIR": str(kb), "INDEX_DIR": str(tmp_path / "index"), "VAR_DIR": str(tmp_path / "var")}
+    first = CliRunner().invoke(cli, ["index", "build"], env=env)
+    assert first.exit_code == 0, first.output
+    assert "faq phrasings" in first.output and "index ready" in first.output
+    again = CliRunner().invoke(cli, ["index", "build"], env=env)
+    assert again.exit_code == 0 and "faq phrasings" not in again.output
