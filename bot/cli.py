@@ -124,6 +124,7 @@ def index_build() -> None:
     """Build (or confirm) the index for the current KB ahead of time, with a progress bar per embedding stage."""
     from bot.knowledge import Knowledge
     from bot.progress import build_stages
+    from index.confusion import confusable
 
     current = settings()
     knowledge = Knowledge(current.knowledge_dir, current.index_dir, current.embedding_model)
@@ -134,6 +135,12 @@ def index_build() -> None:
             click.echo(problem)
         raise click.ClickException("knowledge base failed its check")
     click.echo(f"index ready in {current.index_dir} (fingerprint {result.fingerprint[:12]})")
+    pairs = confusable(knowledge.engine)
+    if pairs:
+        click.echo(f"{len(pairs)} pair(s) of FAQ entries whose phrasings look alike; subscribers may get "
+                   "「你是不是想问」 or the wrong one (merge them, or make each question say what differs):")
+        for pair in pairs:
+            click.echo("  " + pair.line())
 
 
 @cli.command("eval")
