@@ -51,12 +51,14 @@ def tell_buyer(deps: Deps, out_trade_no: str) -> str:
     once per order: the order is claimed before sending and keeps how its buyer was told."""
     with deps.sessions() as session:
         order = session.scalars(select(Order).where(Order.out_trade_no == out_trade_no)).one_or_none()
-    if order is None or not _set_notice(deps, out_trade_no, SENDING, claim=True):
+    if order is None:
         return "skipped"
     kb = deps.knowledge.engine.kb
     item = kb.items.get(order.item_id)
     title = item.title if item else order.item_id
     template_id = (kb.account.templates or {}).get("purchase")
+    if not _set_notice(deps, out_trade_no, SENDING, claim=True):
+        return "skipped"
     try:
         how = _send(deps, order, title, item_url(deps, order.item_id, order.openid), template_id)
     except WeChatClientException as exc:
