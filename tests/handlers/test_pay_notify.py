@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,24 +11,9 @@ import requests
 from sqlalchemy import update
 from wechatpy.exceptions import WeChatClientException
 
-from bot.config import Settings
 from bot.models import Order, utcnow
 from handlers import receipts, reconcile
 from tests.handlers.pay_kit import BUYER, Notifier, PublicApp, counts, order_row, rejected_events, wait_for
-
-
-@pytest.fixture
-def public(settings: Settings, database_url: str, sandbox: Any) -> Iterator[PublicApp]:
-    """The app on a real port, on SQLite and on PostgreSQL."""
-    served = PublicApp(settings)
-    yield served
-    served.stop()
-
-
-@pytest.fixture
-def notifier(keys_dir: Path, settings: Settings) -> Notifier:
-    """Signs notifies like WeChat Pay."""
-    return Notifier(keys_dir, settings)
 
 
 def _placed(public: PublicApp) -> dict[str, Any]:

@@ -2,32 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import pytest
 import requests
 from sqlalchemy import update
 
-from bot.config import Settings
 from bot.models import Order
 from handlers import ledger, paygate, reconcile, refunds
 from tests.handlers.pay_kit import Notifier, PublicApp, counts, order_row, wait_for
-
-
-@pytest.fixture
-def public(settings: Settings, database_url: str, sandbox: Any) -> Iterator[PublicApp]:
-    """The app on a real port, on SQLite and on PostgreSQL."""
-    served = PublicApp(settings)
-    yield served
-    served.stop()
-
-
-@pytest.fixture
-def notifier(keys_dir: Path, settings: Settings) -> Notifier:
-    """Signs notifies like WeChat Pay."""
-    return Notifier(keys_dir, settings)
 
 
 def _run_jobs(public: PublicApp) -> None:
