@@ -130,3 +130,10 @@ def wait_for(check: Callable[[], Any], timeout: float = 10.0) -> Any:
         if time.monotonic() > deadline:
             raise TimeoutError("condition not met in time")
         time.sleep(0.05)
+
+
+def run_jobs(public: PublicApp) -> None:
+    """Run the queued jobs with the served app's Deps (same queue and database)."""
+    from workers.runner import make_worker
+
+    make_worker(public.deps).work(burst=True, logging_level="WARNING")

@@ -13,7 +13,16 @@ from wechatpy.exceptions import WeChatClientException
 
 from bot.models import Order, utcnow
 from handlers import receipts, reconcile
-from tests.handlers.pay_kit import BUYER, Notifier, PublicApp, counts, order_row, rejected_events, wait_for
+from tests.handlers.pay_kit import (
+    BUYER,
+    Notifier,
+    PublicApp,
+    counts,
+    order_row,
+    rejected_events,
+    run_jobs,
+    wait_for,
+)
 
 
 def _placed(public: PublicApp) -> dict[str, Any]:
@@ -40,13 +49,6 @@ def test_paying_through_the_sandbox_grants_once_and_tells_the_buyer(public: Publ
     public.deps.queue.enqueue("workers.sales.notify_buyer", no, job_id=f"paid-{no}")
     run_jobs(public)
     assert len(sandbox.messages(BUYER)) == 1
-
-
-def run_jobs(public: PublicApp) -> None:
-    """Run the queued jobs with the served app's Deps (same queue and database)."""
-    from workers.runner import make_worker
-
-    make_worker(public.deps).work(burst=True, logging_level="WARNING")
 
 
 def test_twenty_concurrent_copies_grant_once(public: PublicApp, notifier: Notifier) -> None:

@@ -9,13 +9,7 @@ from sqlalchemy import update
 
 from bot.models import Order
 from handlers import ledger, paygate, reconcile, refunds
-from tests.handlers.pay_kit import Notifier, PublicApp, counts, order_row, wait_for
-
-
-def _run_jobs(public: PublicApp) -> None:
-    from workers.runner import make_worker
-
-    make_worker(public.deps).work(burst=True, logging_level="WARNING")
+from tests.handlers.pay_kit import Notifier, PublicApp, counts, order_row, run_jobs, wait_for
 
 
 def _late_payment(public: PublicApp, sandbox: Any) -> dict[str, Any]:
@@ -31,7 +25,7 @@ def test_a_late_payment_is_refunded_once_in_full(public: PublicApp, sandbox: Any
     order = _late_payment(public, sandbox)
     no = order["out_trade_no"]
     assert order_row(public.deps, no).needs_refund
-    _run_jobs(public)
+    run_jobs(public)
     given_back = sandbox.order(no)["refunds"]
     assert len(given_back) == 1
     assert given_back[0]["out_refund_no"] == refunds.refund_no(no)
@@ -41,7 +35,7 @@ def test_a_late_payment_is_refunded_once_in_full(public: PublicApp, sandbox: Any
     assert counts(public.deps, no)[0] == 0
 
     public.deps.queue.enqueue("workers.sales.refund_order", no, job_id=f"refund-{no}")
-    _run_jobs(public)
+    run_jobs(public)
     assert refunds.refund(public.deps, no) == "success"
     assert refunds.refund_pending(public.deps) == {}
     assert len(sandbox.order(no)["refunds"]) == 1
