@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections import Counter
 from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, and_, or_, select, update
@@ -15,6 +14,7 @@ from bot.logs import hash_openid
 from bot.models import Order, utcnow
 from bot.outbox import send_reply
 from bot.replies import Reply
+from handlers import reconcile
 from handlers.common import item_url, price_text
 
 log = logging.getLogger(__name__)
@@ -90,13 +90,7 @@ def untold(deps: Deps) -> list[str]:
 
 def tell_untold(deps: Deps) -> dict[str, int]:
     """Tell every buyer the notice job missed; counts per result (errors are retried at the next sweep)."""
-    results: Counter[str] = Counter()
-    for no in untold(deps):
-        try:
-            results[tell_buyer(deps, no)] += 1
-        except (WeChatClientException, ServiceError) as exc:
-            log.warning("order %s: buyer not told yet: %s", no, exc)
-            results["error"] += 1
+    results = reconcile.each_order(deps, tell_buyer, untold(deps), errors=(WeChatClientException, ServiceError))
     if results:
         log.info("late purchase notices: %s", dict(results))
     return dict(results)

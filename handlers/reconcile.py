@@ -68,20 +68,23 @@ def _open_orders(deps: Deps, older_than: timedelta) -> list[str]:
         ))
 
 
-def _each(deps: Deps, step: Callable[[Deps, str], str], numbers: list[str]) -> Counter[str]:
+def each_order(deps: Deps, step: Callable[[Deps, str], str], numbers: list[str],
+               errors: tuple[type[Exception], ...] = (ServiceError,)) -> Counter[str]:
+    """Run step on every order of a sweep, counting its results; an order that fails with one of `errors` counts
+    as "error" and waits for the next sweep while the others go on."""
     results: Counter[str] = Counter()
     for no in numbers:
         try:
             results[step(deps, no)] += 1
-        except ServiceError as exc:
-            log.warning("order %s not checked: %s", no, exc.message)
+        except errors as exc:
+            log.warning("order %s: %s failed: %s", no, step.__name__, exc)
             results["error"] += 1
     return results
 
 
 def close_expired(deps: Deps) -> dict[str, int]:
     """Close every order left unpaid for 30 minutes; returns counts per result."""
-    results = _each(deps, close, _open_orders(deps, CLOSE_AFTER))
+    results = each_order(deps, close, _open_orders(deps, CLOSE_AFTER))
     if results:
         log.info("expired orders: %s", dict(results))
     return dict(results)
@@ -89,6 +92,6 @@ def close_expired(deps: Deps) -> dict[str, int]:
 
 def reconcile(deps: Deps) -> dict[str, int]:
     """Query every order open for over 5 minutes and settle those paid without a notify; counts per trade state."""
-    results = _each(deps, sync, _open_orders(deps, RECONCILE_AFTER))
+    results = each_order(deps, sync, _open_orders(deps, RECONCILE_AFTER))
     log.info("reconciled orders: %s", dict(results))
     return dict(results)

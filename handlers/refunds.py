@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 import logging
-from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import or_, select, update
 
 from bot.deps import Deps
-from bot.errors import ServiceError, Upstream
+from bot.errors import Upstream
 from bot.models import Order, utcnow
-from handlers import paygate
+from handlers import paygate, reconcile
 
 log = logging.getLogger(__name__)
 REASON = "订单已关闭或重复支付，原路退回"
@@ -82,13 +81,7 @@ def pending(deps: Deps) -> list[str]:
 
 def refund_pending(deps: Deps) -> dict[str, int]:
     """Apply for (or follow up) every pending refund; counts per resulting state."""
-    results: Counter[str] = Counter()
-    for no in pending(deps):
-        try:
-            results[refund(deps, no)] += 1
-        except ServiceError as exc:
-            log.warning("order %s refund not done: %s", no, exc.message)
-            results["error"] += 1
+    results = reconcile.each_order(deps, refund, pending(deps))
     if results:
         log.info("pending refunds: %s", dict(results))
     return dict(results)
