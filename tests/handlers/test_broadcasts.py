@@ -48,6 +48,19 @@ def create(client: Any, **changes: Any) -> int:
     return response.get_json()["id"]
 
 
+def followers(deps: Any, sandbox: SandboxClient, openids: list[str]) -> None:
+    """Subscribers that both the platform and the database know."""
+    sandbox.seed_users(openids=openids)
+    subscribers(deps, openids)
+
+
+def started(client: Any, **changes: Any) -> int:
+    """A broadcast created and started through the admin API."""
+    broadcast_id = create(client, **changes)
+    assert client.post(f"/admin/broadcasts/{broadcast_id}/start", headers=AUTH).status_code == 200
+    return broadcast_id
+
+
 def state_of(client: Any, broadcast_id: int) -> dict[str, Any]:
     response = client.get(f"/admin/broadcasts/{broadcast_id}", headers=AUTH)
     assert response.status_code == 200
@@ -139,12 +152,10 @@ def test_dropped_responses_and_errors_are_retried_without_duplicates(
     client: Any, deps: Any, sandbox: SandboxClient, worker: Any
 ) -> None:
     openids = [f"o-r-{i:03d}" for i in range(40)]
-    sandbox.seed_users(openids=openids)
-    subscribers(deps, openids)
+    followers(deps, sandbox, openids)
     sandbox.fault("/cgi-bin/message/template/send", drop=True, count=5)
     sandbox.fault("/cgi-bin/message/template/send", errcode=-1, count=10)
-    broadcast_id = create(client)
-    client.post(f"/admin/broadcasts/{broadcast_id}/start", headers=AUTH)
+    broadcast_id = started(client)
     worker()
     status = state_of(client, broadcast_id)
     assert (status["state"], status["sent"], status["unknown"], status["failed"]) == ("done", 40, 0, 0)
@@ -158,10 +169,8 @@ def test_dropped_responses_and_errors_are_retried_without_duplicates(
 def test_a_send_lost_with_its_worker_is_retried_with_the_same_id_inside_the_window(
     client: Any, deps: Any, sandbox: SandboxClient, worker: Any
 ) -> None:
-    sandbox.seed_users(openids=["o-lost", "o-late"])
-    subscribers(deps, ["o-lost", "o-late"])
-    broadcast_id = create(client)
-    client.post(f"/admin/broadcasts/{broadcast_id}/start", headers=AUTH)
+    followers(deps, sandbox, ["o-lost", "o-late"])
+    broadcast_id = started(client)
     with deps.sessions() as session:
         broadcast = session.get(Broadcast, broadcast_id)
     deps.queue.empty()
@@ -184,11 +193,9 @@ def test_quota_pauses_until_the_next_day_then_resumes(
     client: Any, deps: Any, sandbox: SandboxClient, worker: Any
 ) -> None:
     openids = [f"o-q-{i:03d}" for i in range(20)]
-    sandbox.seed_users(openids=openids)
-    subscribers(deps, openids)
+    followers(deps, sandbox, openids)
     sandbox.fault("/cgi-bin/message/template/send", errcode=45009, count=1)
-    broadcast_id = create(client)
-    client.post(f"/admin/broadcasts/{broadcast_id}/start", headers=AUTH)
+    broadcast_id = started(client)
     worker()
     status = state_of(client, broadcast_id)
     assert status["state"] == "paused"
@@ -207,8 +214,7 @@ def test_quota_pauses_until_the_next_day_then_resumes(
 
 
 def test_preview_sends_only_to_test_subscribers(client: Any, deps: Any, sandbox: SandboxClient) -> None:
-    sandbox.seed_users(openids=["o-tester", "o-audience"])
-    subscribers(deps, ["o-tester", "o-audience"])
+    followers(deps, sandbox, ["o-tester", "o-audience"])
     broadcast_id = create(client)
     for _ in range(2):
         response = client.post(f"/admin/broadcasts/{broadcast_id}/preview", json={"openids": ["o-tester"]},
@@ -223,10 +229,8 @@ def test_preview_sends_only_to_test_subscribers(client: Any, deps: Any, sandbox:
 
 def test_cancel_stops_a_broadcast(client: Any, deps: Any, sandbox: SandboxClient, worker: Any) -> None:
     openids = [f"o-c-{i:03d}" for i in range(10)]
-    sandbox.seed_users(openids=openids)
-    subscribers(deps, openids)
-    broadcast_id = create(client)
-    client.post(f"/admin/broadcasts/{broadcast_id}/start", headers=AUTH)
+    followers(deps, sandbox, openids)
+    broadcast_id = started(client)
     response = client.post(f"/admin/broadcasts/{broadcast_id}/cancel", headers=AUTH)
     assert response.get_json()["state"] == "cancelled"
     worker()
@@ -239,8 +243,7 @@ def test_cancel_stops_a_broadcast(client: Any, deps: Any, sandbox: SandboxClient
 def test_schedule_at_starts_it_through_the_rq_scheduler(
     client: Any, deps: Any, sandbox: SandboxClient, worker: Any
 ) -> None:
-    sandbox.seed_users(openids=["o-s1"])
-    subscribers(deps, ["o-s1"])
+    followers(deps, sandbox, ["o-s1"])
     when = (datetime.now(UTC) + timedelta(seconds=1)).isoformat()
     broadcast_id = create(client, schedule_at=when)
     assert state_of(client, broadcast_id)["state"] == "scheduled"
@@ -259,10 +262,8 @@ def test_schedule_at_starts_it_through_the_rq_scheduler(
 def test_template_job_finished_events_record_the_final_status(
     client: Any, deps: Any, sandbox: SandboxClient, worker: Any, wechat: Any
 ) -> None:
-    sandbox.seed_users(openids=["o-f1", "o-f2"])
-    subscribers(deps, ["o-f1", "o-f2"])
-    broadcast_id = create(client)
-    client.post(f"/admin/broadcasts/{broadcast_id}/start", headers=AUTH)
+    followers(deps, sandbox, ["o-f1", "o-f2"])
+    broadcast_id = started(client)
     worker()
     with deps.sessions() as session:
         rows = {d.openid: d.msgid for d in session.scalars(select(Delivery))}
@@ -279,10 +280,8 @@ def test_template_job_finished_events_record_the_final_status(
 def test_an_expansion_lost_with_its_worker_is_restarted_by_the_sweep(
     client: Any, deps: Any, sandbox: SandboxClient, worker: Any
 ) -> None:
-    sandbox.seed_users(openids=["o-e1", "o-e2"])
-    subscribers(deps, ["o-e1", "o-e2"])
-    broadcast_id = create(client)
-    client.post(f"/admin/broadcasts/{broadcast_id}/start", headers=AUTH)
+    followers(deps, sandbox, ["o-e1", "o-e2"])
+    broadcast_id = started(client)
     deps.queue.empty()
     assert broadcast_flow.sweep(deps)["restarted"] == [broadcast_id]
     assert broadcast_flow.sweep(deps)["restarted"] == []
