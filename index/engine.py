@@ -135,19 +135,19 @@ class Engine:
         self._query_cache: OrderedDict[str, np.ndarray] = OrderedDict()
 
     def encode_queries(self, texts: list[str]) -> np.ndarray:
-        """Query vectors of the texts' first QUERY_CHARS characters, one encoder call at a time; recent texts
+        """Query vectors of the texts' first QUERY_CHARS characters, one encoder call at a time; recent heads
         come from a small LRU cache."""
+        heads = [t[:QUERY_CHARS] for t in texts]
         with self._encode_lock:
-            missing = [t for t in dict.fromkeys(texts) if t not in self._query_cache]
+            missing = [h for h in dict.fromkeys(heads) if h not in self._query_cache]
             if missing:
-                heads = [t[:QUERY_CHARS] for t in missing]
-                for text, vec in zip(missing, self.encoder.encode_queries(heads), strict=True):
-                    self._query_cache[text] = vec
-            for text in texts:
-                self._query_cache.move_to_end(text)
+                for head, vec in zip(missing, self.encoder.encode_queries(missing), strict=True):
+                    self._query_cache[head] = vec
+            for head in heads:
+                self._query_cache.move_to_end(head)
             while len(self._query_cache) > QUERY_CACHE_SIZE:
                 self._query_cache.popitem(last=False)
-            return np.stack([self._query_cache[t] for t in texts])
+            return np.stack([self._query_cache[h] for h in heads])
 
     # building ----------------------------------------------------------------
     @classmethod
