@@ -35,7 +35,7 @@ def refund(deps: Deps, out_trade_no: str) -> str:
     if not order.transaction_id:
         log.error("order %s needs a refund but has no transaction id", out_trade_no)
         return "no_transaction"
-    number = order.refund_no or refund_no(out_trade_no)
+    number = refund_no(out_trade_no)
     if order.refund_state == "PROCESSING":
         answer = paygate.query_refund(deps, number)
     else:
