@@ -54,12 +54,15 @@ def test_reconcile_grants_orders_paid_without_a_notify(client: Any, deps: Any, s
     assert order_row(deps, lost).state == "PAID" and counts(deps, lost)[0] == 1
     assert order_row(deps, recent).state == "CREATED"
     assert order_row(deps, waiting).state == "CREATED"
-    assert CliRunner().invoke(cli.cli, ["orders", "reconcile"]).exit_code == 0
+    reconciled = CliRunner().invoke(cli.cli, ["orders", "reconcile"])
+    assert reconciled.exit_code == 0 and "refunds: none pending" in reconciled.output
     assert counts(deps, lost)[0] == 1
 
 
-def test_the_close_job_is_scheduled(deps: Any) -> None:
+def test_the_close_refund_and_notice_sweeps_are_scheduled(deps: Any) -> None:
     from workers.cron import build_cron
 
     scheduler = build_cron(deps.redis, deps.settings.queue_name)
-    assert "workers.sales.close_expired_orders" in {job.func_name for job in scheduler.get_jobs()}
+    scheduled = {job.func_name for job in scheduler.get_jobs()}
+    assert {"workers.sales.close_expired_orders", "workers.sales.refund_pending",
+            "workers.sales.tell_untold"} <= scheduled
