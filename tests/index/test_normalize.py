@@ -24,6 +24,13 @@ def test_contentless() -> None:
     assert not is_contentless("退款")
 
 
+def test_pleasantries_alone_ask_for_nothing() -> None:
+    for text in ("谢谢老师 辛苦啦🌹", "好的 谢谢老师", "收到，明白了！", "OK thanks"):
+        assert is_contentless(normalize(text)), text
+    for text in ("好的 那怎么退款", "老师 发票怎么开", "客服"):
+        assert not is_contentless(normalize(text)), text
+
+
 def test_tokenizer_knows_kb_words() -> None:
     tok = make_tokenizer(["窗口函数", "燃卡会员"])
     assert "窗口函数" in tokens(tok, "sql窗口函数搞不懂")
