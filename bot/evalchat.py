@@ -17,13 +17,14 @@ NUMBERED = re.compile(r"^\s*[1-3][.、)]\s*(.+?)\s*$")
 
 
 def reply_outcome(content: str, kb: Any) -> Outcome:
-    """Classify a reply text the way a subscriber would see it."""
+    """Classify a reply text the way a subscriber would see it: an FAQ answer (perhaps with a related
+    item's link after it), an item list, a clarifying question, "no such content" or the fallback."""
     items = LINK.findall(content)
-    if items:
-        return Outcome("items", item_ids=items[:5])
     for fid, entry in kb.faqs.items():
         if entry.reply_text and entry.reply_text in content:
-            return Outcome("faq", fid, [fid])
+            return Outcome("faq", fid, [fid], item_ids=items[:5])
+    if items:
+        return Outcome("items", item_ids=items[:5])
     by_question = {f.question: fid for fid, f in kb.faqs.items()}
     candidates = [by_question[m.group(1)] for line in content.splitlines()
                   if (m := NUMBERED.match(line)) and m.group(1) in by_question]

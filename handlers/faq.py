@@ -6,10 +6,12 @@ from typing import Any
 
 from bot.deps import Deps
 from bot.replies import Reply
-from handlers.common import numbered, understand
+from handlers import signals
+from handlers.common import item_url, numbered, price_text, understand
 
 CLARIFY_HEAD = "你是不是想问："
 CLARIFY_TAIL = "回复数字查看答案。"
+RELATED = "相关内容："
 
 
 def answer_text(deps: Deps, faq_id: str) -> str:
@@ -17,9 +19,19 @@ def answer_text(deps: Deps, faq_id: str) -> str:
     return deps.knowledge.engine.kb.faqs[faq_id].reply_text
 
 
-def answer(deps: Deps, faq_id: str) -> Reply:
-    """The FAQ answer reply."""
-    return Reply.of_text(answer_text(deps, faq_id), kind="faq", faq_id=faq_id)
+def answer(deps: Deps, faq_id: str, openid: str | None = None, related: list[str] | None = None) -> Reply:
+    """The FAQ answer reply; when the message is also about an item (a course it names, a topic the
+    catalogue covers), one line after the answer links that item, marked 已购 when the subscriber owns it."""
+    text = answer_text(deps, faq_id)
+    kb = deps.knowledge.engine.kb
+    ids = [i for i in related or [] if i in kb.items][:1]
+    if not (openid and ids):
+        return Reply.of_text(text, kind="faq", faq_id=faq_id)
+    item = kb.items[ids[0]]
+    note = "（已购）" if ids[0] in signals.bought_items(deps, openid) else f" {price_text(item.price_fen)}"
+    signals.record(deps, openid, "asked", None, item.tags)
+    line = f"{RELATED}<a href=\"{item_url(deps, ids[0], openid)}\">{item.title}</a>{note}"
+    return Reply.of_text(f"{text}\n{line}", kind="faq", faq_id=faq_id, item_ids=ids)
 
 
 def clarify(deps: Deps, openid: str, faq_ids: list[str]) -> Reply:
@@ -40,5 +52,5 @@ def matches(deps: Deps, message: Any) -> Any:
 def on_text(deps: Deps, message: Any, reading: Any) -> Reply:
     """Chat adapter."""
     if reading.kind == "faq":
-        return answer(deps, reading.faq_id)
+        return answer(deps, reading.faq_id, message.source, [i for i, _ in reading.items])
     return clarify(deps, message.source, list(reading.candidates))

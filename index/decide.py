@@ -29,6 +29,8 @@ class Policy:
     items_lead: float = 0.06           # ... when the FAQ is below its gate, or they lead it by this much
     implicit_coverage: float = 0.1     # ... and some of the message's words occur in the catalogue
     list_floor: float = 1.0            # list items scoring within this of the best one
+    related_lead: float = 0.0          # an FAQ answer also links the best item when items clear their gate
+                                       # and lead the FAQ (each over its gate) by this much
 
 
 POLICY = Policy()
@@ -74,7 +76,8 @@ def decide(engine: Engine, sig: Signals, req: ContentRequest) -> Understanding:
 
     def faq() -> Understanding:
         if s1 - s2 >= policy.min_margin or len(order) == 1:
-            return Understanding("faq", faq_id=cands[0], candidates=cands, scores=scores)
+            related = items()[:1] if d_item >= d_faq + policy.related_lead else []
+            return Understanding("faq", faq_id=cands[0], candidates=cands, items=related, scores=scores)
         return Understanding("clarify", candidates=cands, scores=scores)
 
     if req.explicit:

@@ -50,7 +50,7 @@ class Understanding:
     kind: str                       # "faq" | "clarify" | "recommend" | "buy" | "fallback"
     faq_id: str | None = None
     candidates: list[str] = field(default_factory=list)
-    items: list[tuple[str, float]] = field(default_factory=list)
+    items: list[tuple[str, float]] = field(default_factory=list)   # for "faq": the related item, if any
     topic: str = ""
     scores: dict[str, float] = field(default_factory=dict)
     debug: dict[str, Any] = field(default_factory=dict)

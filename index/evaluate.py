@@ -86,7 +86,7 @@ def engine_respond(engine: Engine) -> Callable[[str], Outcome]:
     def respond(text: str) -> Outcome:
         u = engine.understand(text)
         if u.kind == "faq":
-            return Outcome("faq", u.faq_id, list(u.candidates))
+            return Outcome("faq", u.faq_id, list(u.candidates), item_ids=[i for i, _ in u.items])
         if u.kind == "clarify":
             return Outcome("clarify", None, list(u.candidates))
         if u.kind in ("recommend", "buy"):

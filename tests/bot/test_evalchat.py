@@ -10,6 +10,7 @@ from index.evaluate import engine_respond
 QUERIES = [
     "支付宝能付款吗",                # an FAQ phrasing, colloquial
     "课程可以退款吗？",              # an FAQ near a sibling: answer or clarify
+    "昨天买的那门python课今天找不到入口了",  # an FAQ answer with the course it names linked after it
     "推荐几篇 python 入门的文章",     # an explicit content request
     "有没有讲钢琴的课",              # content the catalogue does not carry
     "明天北京会下雨吗",              # off-topic
@@ -32,6 +33,7 @@ def test_outcomes_read_from_replies_match_the_engine(app: Any, deps: Any, settin
             assert got.candidates == want.candidates[:3], text
         kinds.add(got.kind)
     assert {"faq", "items", "fallback"} <= kinds
+    assert direct(QUERIES[2]).item_ids, "the answer-with-a-related-item case is no longer exercised"
 
 
 def test_one_subscriber_sends_every_query_from_the_same_openid(app: Any, deps: Any, settings: Any) -> None:

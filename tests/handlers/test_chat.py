@@ -103,3 +103,27 @@ def test_a_topic_the_catalogue_lacks_gets_no_links_and_the_fallback_text(deps: A
     account = deps.knowledge.engine.kb.account
     assert reply.text.startswith(account.no_content) and account.fallback in reply.text
     assert not LINK.search(reply.text)
+
+
+def test_an_answer_about_a_course_links_that_course_after_the_answer(wechat: Any, deps: Any,
+                                                                      settings: Any) -> None:
+    from handlers.faq import RELATED
+
+    text = "昨天买的那门python课今天找不到入口了"
+    reading = deps.knowledge.engine.understand(text)
+    assert reading.kind == "faq" and len(reading.items) == 1
+    entry, item_id = deps.knowledge.engine.kb.faqs[reading.faq_id], reading.items[0][0]
+    content = ask(wechat, "o-related", text)
+    answer, _, line = content.rpartition("\n")
+    assert answer == trimmed(entry.answer)
+    assert line.startswith(RELATED) and "已购" not in line
+    assert LINK.findall(line)[0][0].startswith(f"{settings.public_base_url}/articles/{item_id}?t=")
+    with deps.sessions.begin() as session:
+        session.add(Entitlement(openid="o-related", item_id=item_id))
+    assert ask(wechat, "o-related", text).endswith("（已购）")
+
+
+def test_a_plain_policy_question_gets_the_answer_alone(wechat: Any, deps: Any) -> None:
+    kb = deps.knowledge.engine.kb
+    entry = next(f for f in kb.faqs.values() if not deps.knowledge.engine.understand(f.question).items)
+    assert ask(wechat, "o-plain", entry.question) == trimmed(entry.answer)
