@@ -84,7 +84,7 @@ def decide(engine: Engine, sig: Signals, req: ContentRequest) -> Understanding:
         if d_faq >= policy.faq_over_request and d_faq > d_item:
             return faq()
         return Understanding("recommend", items=items(), topic=req.topic, scores=scores)
-    if (d_item >= policy.implicit_items and sig.item_cov >= policy.implicit_coverage
+    if (d_item >= policy.implicit_items and sig.item_cov >= policy.implicit_coverage and not req.service
             and (d_faq < 0 or d_item >= d_faq + policy.items_lead)):
         return Understanding("recommend", items=items(), topic=sig.text, scores=scores)
     if d_faq >= 0:

@@ -32,6 +32,11 @@ _NOISE_RE = re.compile(
     r"点|下|几篇|几门|个|好的|不错的|哪些|什么|啥|我|给|请|帮|可以|能|有|求|谢谢|想|要|看看|学习|学|入门|系统|了解|"
     r"推荐|分享|[\s,.!?~，。！？～、:：;；'\"“”‘’()（）]"
 )
+# Asking the account to do a job (write, shoot, edit, fix, sign up, come over) rather than to teach one.
+_SERVICE_RE = re.compile(
+    r"(?:帮我|帮忙|替我|代我)(?:们)?(?:一下|下)?(?:写|做|拍|剪|修|改|弄|办|报名|投|清洗|设计|订|买|代)|"
+    r"代(?:报名|投稿|购|买|办|写|拍|剪|修|练|考)|(?:能|可以)约|上门"
+)
 _CLAUSE_RE = re.compile(r"[\s,.!?~，。！？～、;；]+")
 _BUY_RE = re.compile(
     r"^(?:我)?(?:想|要|想要|打算)?(?:购买|买|下单|订购|入手)(?:一下|一个|一份|一门|一篇|这个|这门|这篇|那个)?\s*(.+)$"
@@ -41,10 +46,12 @@ _MENU_WORDS = {"推荐", "推荐内容", "看推荐", "好课推荐", "内容推
 
 @dataclass(frozen=True)
 class ContentRequest:
-    """A message that asks for content: explicit (a request pattern matched) and its topic."""
+    """A message that asks for content: explicit (a request pattern matched) and its topic; `service` when
+    it rather asks the account to do a job, which no article or course is."""
 
     explicit: bool
     topic: str
+    service: bool = False
 
 
 def content_request(text: str) -> ContentRequest:
@@ -52,7 +59,7 @@ def content_request(text: str) -> ContentRequest:
     if text in _MENU_WORDS:
         return ContentRequest(True, "")
     if not _WANTS_RE.search(text):
-        return ContentRequest(False, text)
+        return ContentRequest(False, text, bool(_SERVICE_RE.search(text)))
     kept = []
     for clause in _CLAUSE_RE.split(text):
         clause = _SUFFIX_RE.sub("", _PREFIX_RE.sub("", clause)).strip()

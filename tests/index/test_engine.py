@@ -143,3 +143,10 @@ def test_a_long_message_is_embedded_by_its_start(engine: Engine) -> None:
     long_vec, head_vec = engine.encode_queries([head + "，另外再说一句很长很长的题外话" * 100, head])
     assert np.allclose(long_vec, head_vec)
     assert engine.understand(head * 20).kind in ("faq", "clarify", "fallback", "recommend")
+
+
+def test_a_service_request_gets_no_items_even_when_the_catalogue_is_near(engine: Engine) -> None:
+    text = "能帮我写一份数据分析报告吗 付费也行"
+    reading = engine.understand(text)
+    assert reading.kind != "recommend" and not reading.items
+    assert engine.understand("数据分析报告怎么写").kind == "recommend"

@@ -47,6 +47,15 @@ def test_content_request_patterns() -> None:
     assert not content_request("怎么申请退款").explicit
 
 
+def test_asking_the_account_to_do_a_job_is_not_a_content_request() -> None:
+    for text in ("能帮我剪一下孩子毕业典礼的视频吗", "老照片发黄了 能帮忙修复吗", "能约老师拍一组写真吗",
+                 "可以代报名马拉松吗", "能上门私教吗"):
+        assert content_request(text).service, text
+    for text in ("男朋友给我拍照总是切脚", "练硬拉老是腰疼", "能找教练帮我看看动作吗"):
+        assert not content_request(text).service, text
+
+
+
 def test_buy_target() -> None:
     assert buy_target("购买《asyncio 入门》") == "asyncio 入门"
     assert buy_target("买 sql 课") == "sql 课"
