@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from index.intent import content_request
-from index.normalize import is_contentless, normalize
+from index.normalize import is_blank, normalize
 
 if TYPE_CHECKING:
     from index.engine import Engine
@@ -30,7 +30,7 @@ def negative_features(engine: Engine, cache: EmbeddingCache) -> dict[str, list[f
     keys = ("faq_top", "faq_second", "faq_cov", "faq_qa_lead", "item_top", "is_request")
     out: dict[str, list[float]] = {k: [] for k in keys}
     norms = [normalize(m) for m in offtopic_messages()]
-    norms = [n for n in norms if not is_contentless(n)]
+    norms = [n for n in norms if not is_blank(n)]     # pleasantries stay: the gates were set with them in
     topics, is_req = [], []
     for n in norms:
         req = content_request(n)

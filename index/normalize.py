@@ -66,8 +66,13 @@ def normalize(text: str) -> str:
     return strip_fillers(fold(text))
 
 
-def is_contentless(text: str) -> bool:
-    """True when nothing but punctuation, repeated characters or pleasantries (thanks, acknowledgements,
-    forms of address) remains."""
+def is_blank(text: str) -> bool:
+    """True when nothing but punctuation or one repeated character remains."""
     core = re.sub(r"[\W_]+", "", text)
-    return not core or len(set(core)) <= 1 or not re.sub(r"[\W_]+", "", _PLEASANTRY_RE.sub("", text))
+    return not core or len(set(core)) <= 1
+
+
+def is_contentless(text: str) -> bool:
+    """True when the text is blank or made of nothing but pleasantries (thanks, acknowledgements, forms of
+    address)."""
+    return is_blank(text) or not re.sub(r"[\W_]+", "", _PLEASANTRY_RE.sub("", text))
