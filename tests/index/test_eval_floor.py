@@ -22,6 +22,7 @@ FLOORS = {
     "devkb-fitness": {"answered": 0.88, "oos": 0.07, "ndcg": 0.79},
     "photo": {"answered": 0.81, "oos": 0.125, "ndcg": 0.80},
     "parenting": {"answered": 0.76, "oos": 0.22, "ndcg": 0.69},
+    "finance": {"answered": 0.70, "oos": 0.32, "ndcg": 0.76},
 }
 PLACES = {"devkb": SHARED, "devkb-fitness": SHARED}
 
