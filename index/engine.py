@@ -26,6 +26,7 @@ from index.scoring import Weights, bm25_normalised, coverage, max_by_owner, soft
 from index.titles import TitleMatcher
 from index.tokenize import kb_words, make_tokenizer, tokens
 from index.vectors import EmbeddingCache, all_vectors, build_index, load_index, save_index, search
+from index.whiten import paraphrase_whitener, whitened
 
 log = logging.getLogger(__name__)
 _BLAS = ThreadpoolController()
@@ -35,7 +36,7 @@ def single_blas() -> Any:
     """Scoring one message is a few matrix-vector products: one BLAS thread is faster than several
     competing for two busy cores (measured 6 ms vs 17 ms on 11k x 896)."""
     return _BLAS.limit(limits=1, user_api="blas")
-FORMAT_VERSION = 10
+FORMAT_VERSION = 11
 ANSWER_HEAD = 160
 PREVIEW_HEAD = 200
 ITEM_CANDIDATES = 100
@@ -131,6 +132,8 @@ class Engine:
         self.qa_vecs = np.zeros((0, encoder.dim), dtype=np.float32)
         self.sent_vecs = np.zeros((0, encoder.dim), dtype=np.float32)
         self.item_index = build_index(np.zeros((0, encoder.dim), dtype=np.float32))
+        self.faq_transform: np.ndarray | None = None
+        self.faq_views = (self.phr_vecs, self.qa_vecs, self.sent_vecs)   # as scored: phrasing, QA, sentences
         self.gate: dict[str, float] = {}
         self.negatives: dict[str, list[float]] = {}
         self._encode_lock = threading.Lock()   # native encoders are not documented as thread-safe
@@ -179,6 +182,7 @@ class Engine:
                 eng.qa_vecs = all_vectors(load_index(folder / "qa.faiss"))
                 eng.sent_vecs = all_vectors(load_index(folder / "sent.faiss"))
                 eng.item_index = load_index(folder / "items.faiss")
+                eng.prepare_faq_views()
                 eng.negatives = {k: [float(x) for x in v] for k, v in meta["negatives"].items()}
                 eng.gate = decide.thresholds(eng.negatives, eng.policy)
                 if len(eng.phr_vecs) == len(eng.phr_texts) and eng.item_index.ntotal == len(eng.item_ids):
@@ -191,6 +195,7 @@ class Engine:
         eng.qa_vecs = cache.encode(eng.qa_texts, "passage", "faq answers")
         eng.sent_vecs = cache.encode(eng.sent_texts, "passage", "faq answer sentences")
         eng.item_index = build_index(cache.encode(eng.item_texts, "passage", "items"))
+        eng.prepare_faq_views()
         eng.negatives = calibrate.negative_features(eng, cache)
         eng.gate = decide.thresholds(eng.negatives, eng.policy)
         cache.save()
@@ -208,6 +213,13 @@ class Engine:
         log.info("index built in %s in %.2fs", folder, time.perf_counter() - t0)
         return eng
 
+    def prepare_faq_views(self) -> None:
+        """Learn the paraphrase whitening from the entries' phrasings and apply it to every FAQ view."""
+        self.faq_transform = paraphrase_whitener(self.phr_vecs, self.phr_owner, len(self.faq_ids),
+                                                 self.weights.paraphrase_shrink)
+        t = self.faq_transform
+        self.faq_views = (whitened(self.phr_vecs, t), whitened(self.qa_vecs, t), whitened(self.sent_vecs, t))
+
     # scoring -----------------------------------------------------------------
     def faq_scores(self, text: str, qvec: np.ndarray) -> tuple[np.ndarray, list[str], float, float]:
         """Fused score of every FAQ entry for a normalised text and its query vector, the text's keyword
@@ -217,9 +229,11 @@ class Engine:
         n = len(self.faq_ids)
         if n == 0:
             return np.zeros(0, dtype=np.float32), [], 0.0, 0.0
-        phr = soft_max_by_owner(self.phr_vecs @ qvec, self.phr_owner, n, w.phrasing_temp)
-        qa = self.qa_vecs @ qvec
-        sent = max_by_owner(self.sent_vecs @ qvec, self.sent_owner, n) if len(self.sent_vecs) else qa
+        phr_vecs, qa_vecs, sent_vecs = self.faq_views
+        qvec = whitened(qvec, self.faq_transform)
+        phr = soft_max_by_owner(phr_vecs @ qvec, self.phr_owner, n, w.phrasing_temp)
+        qa = qa_vecs @ qvec
+        sent = max_by_owner(sent_vecs @ qvec, self.sent_owner, n) if len(sent_vecs) else qa
         toks = tokens(self.tok, text)
         fused = w.phrasing * phr + w.qa * qa + w.sentence * sent
         if w.faq_bm25:

@@ -123,12 +123,13 @@ def test_items_near_the_best_match_move_up_and_the_best_keeps_its_score(engine: 
 
 def test_the_faq_gate_hears_whether_the_question_and_answer_view_agrees(engine: Engine) -> None:
     from index.decide import POLICY, faq_confidence
+    from index.whiten import whitened
 
     leads = []
     for text in ("怎么退款", "会员多少钱", "积分能换什么", "发票怎么开"):
         vec = engine.encode_queries([text])[0]
         fused, _, _, lead = engine.faq_scores(text, vec)
-        qa = engine.qa_vecs @ vec
+        qa = engine.faq_views[1] @ whitened(vec, engine.faq_transform)     # the QA view as scored
         best = int(np.argmax(fused))
         assert lead == pytest.approx(float(qa[best] - np.delete(qa, best).max()), abs=1e-6)
         leads.append(lead)
