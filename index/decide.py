@@ -22,6 +22,7 @@ class Policy:
     qa_lead_weight: float = 0.1        # ... + this * the top entry's lead on question-and-answer similarity
     item_pct: float = 95.0             # item gate: this percentile of off-topic top item scores
     request_pct: float = 95.0          # item gate for explicit content requests
+    request_topic_coverage: float = 0.4  # ... whose topic's words the catalogue's text must mostly use
     min_margin: float = 0.0            # top-1 must lead top-2 by this much to answer directly
     clarify_band: float = 0.03         # below the gate by less than this: ask "你是不是想问"
     faq_over_request: float = 0.08     # an explicit content request still gets an FAQ this far over
@@ -67,7 +68,8 @@ def decide(engine: Engine, sig: Signals, req: ContentRequest) -> Understanding:
     d_item = i1 - (g["request"] if req.explicit else g["item"])
     cands = [engine.faq_ids[i] for i in order[:3]]
     scores = {"faq1": s1, "faq2": s2, "item1": i1, "d_faq": d_faq, "d_item": d_item,
-              "faq_cov": sig.faq_cov, "qa_lead": sig.faq_qa_lead, "item_cov": sig.item_cov}
+              "faq_cov": sig.faq_cov, "qa_lead": sig.faq_qa_lead, "item_cov": sig.item_cov,
+              "topic_cov": sig.topic_cov}
 
     def items() -> list[tuple[str, float]]:
         if d_item < 0:
@@ -83,7 +85,8 @@ def decide(engine: Engine, sig: Signals, req: ContentRequest) -> Understanding:
     if req.explicit:
         if d_faq >= policy.faq_over_request and d_faq > d_item:
             return faq()
-        return Understanding("recommend", items=items(), topic=req.topic, scores=scores)
+        carried = sig.topic_cov >= policy.request_topic_coverage
+        return Understanding("recommend", items=items() if carried else [], topic=req.topic, scores=scores)
     if (d_item >= policy.implicit_items and sig.item_cov >= policy.implicit_coverage and not req.service
             and (d_faq < 0 or d_item >= d_faq + policy.items_lead)):
         return Understanding("recommend", items=items(), topic=sig.text, scores=scores)

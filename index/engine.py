@@ -26,6 +26,7 @@ from index.scoring import Weights, bm25_normalised, coverage, max_by_owner, soft
 from index.titles import TitleMatcher
 from index.tokenize import kb_words, make_tokenizer, tokens
 from index.vectors import EmbeddingCache, all_vectors, build_index, load_index, save_index, search
+from index.vocabulary import catalogue_words, topic_coverage
 from index.whiten import paraphrase_whitener, whitened
 
 log = logging.getLogger(__name__)
@@ -36,10 +37,11 @@ def single_blas() -> Any:
     """Scoring one message is a few matrix-vector products: one BLAS thread is faster than several
     competing for two busy cores (measured 6 ms vs 17 ms on 11k x 896)."""
     return _BLAS.limit(limits=1, user_api="blas")
-FORMAT_VERSION = 11
+FORMAT_VERSION = 12
 ANSWER_HEAD = 160
 PREVIEW_HEAD = 200
 ITEM_CANDIDATES = 100
+WORDS_FILE = "catalogue-words.json"
 QUERY_CACHE_SIZE = 4096
 QUERY_CHARS = 160      # a message is embedded by its start: encoder time grows with length (2,000 chars took 2 s)
 
@@ -69,6 +71,7 @@ class Signals:
     items: list[tuple[str, float]]
     item_cov: float
     item_dense_top: float
+    topic_cov: float = 1.0     # share of the content topic's words the catalogue's text uses (general idf)
 
 
 def faq_passage(question: str, answer: str) -> str:
@@ -132,6 +135,7 @@ class Engine:
         self.qa_vecs = np.zeros((0, encoder.dim), dtype=np.float32)
         self.sent_vecs = np.zeros((0, encoder.dim), dtype=np.float32)
         self.item_index = build_index(np.zeros((0, encoder.dim), dtype=np.float32))
+        self.catalogue_words: set[str] = set()
         self.faq_transform: np.ndarray | None = None
         self.faq_views = (self.phr_vecs, self.qa_vecs, self.sent_vecs)   # as scored: phrasing, QA, sentences
         self.gate: dict[str, float] = {}
@@ -182,6 +186,7 @@ class Engine:
                 eng.qa_vecs = all_vectors(load_index(folder / "qa.faiss"))
                 eng.sent_vecs = all_vectors(load_index(folder / "sent.faiss"))
                 eng.item_index = load_index(folder / "items.faiss")
+                eng.catalogue_words = set(json.loads((folder / WORDS_FILE).read_text(encoding="utf-8")))
                 eng.prepare_faq_views()
                 eng.negatives = {k: [float(x) for x in v] for k, v in meta["negatives"].items()}
                 eng.gate = decide.thresholds(eng.negatives, eng.policy)
@@ -195,6 +200,7 @@ class Engine:
         eng.qa_vecs = cache.encode(eng.qa_texts, "passage", "faq answers")
         eng.sent_vecs = cache.encode(eng.sent_texts, "passage", "faq answer sentences")
         eng.item_index = build_index(cache.encode(eng.item_texts, "passage", "items"))
+        eng.catalogue_words = catalogue_words(eng.tok, kb.items.values())
         eng.prepare_faq_views()
         eng.negatives = calibrate.negative_features(eng, cache)
         eng.gate = decide.thresholds(eng.negatives, eng.policy)
@@ -203,6 +209,8 @@ class Engine:
         save_index(build_index(eng.qa_vecs, hnsw_from=10**12), folder / "qa.faiss")
         save_index(build_index(eng.sent_vecs, hnsw_from=10**12), folder / "sent.faiss")
         save_index(eng.item_index, folder / "items.faiss")
+        (folder / WORDS_FILE).write_text(json.dumps(sorted(eng.catalogue_words), ensure_ascii=False),
+                                         encoding="utf-8")
         tmp = meta_path.with_suffix(".tmp")
         tmp.write_text(json.dumps({
             "fingerprint": kb.fingerprint, "encoder": encoder.name, "version": FORMAT_VERSION,
@@ -282,7 +290,8 @@ class Engine:
         vecs = self.encode_queries(texts)
         faq, ftoks, fcov, qa_lead = self.faq_scores(text, vecs[0])
         items, icov, itop = self.item_scores(texts[-1], vecs[-1])
-        return Signals(text, faq, ftoks, fcov, qa_lead, items, icov, itop)
+        tcov = topic_coverage(self.catalogue_words, tokens(self.tok, topic)) if topic else 1.0
+        return Signals(text, faq, ftoks, fcov, qa_lead, items, icov, itop, tcov)
 
     # public API ----------------------------------------------------------------
     def understand(self, text: str) -> Understanding:

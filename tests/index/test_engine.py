@@ -61,10 +61,11 @@ def test_index_is_reused_and_rebuilt_on_change(kb_copy: Path, tmp_path: Path) ->
     kb_dir = kb_copy
     idx = tmp_path / "idx"
     enc = make_encoder()
-    Engine.build(load_kb(kb_dir), enc, idx)
+    first = Engine.build(load_kb(kb_dir), enc, idx)
     stamp = (idx / "meta.json").stat().st_mtime_ns
     again = Engine.build(load_kb(kb_dir), enc, idx)
     assert (idx / "meta.json").stat().st_mtime_ns == stamp
+    assert again.catalogue_words and again.catalogue_words == first.catalogue_words
     assert again.understand(again.kb.faqs[next(iter(again.kb.faqs))].question).kind == "faq"
     art = sorted((kb_dir / "articles").glob("*.md"))[0]
     art.write_text(art.read_text(encoding="utf-8").replace("title: ", "title: 新版 "), encoding="utf-8")
@@ -151,3 +152,11 @@ def test_a_service_request_gets_no_items_even_when_the_catalogue_is_near(engine:
     reading = engine.understand(text)
     assert reading.kind != "recommend" and not reading.items
     assert engine.understand("数据分析报告怎么写").kind == "recommend"
+
+
+def test_a_request_for_a_topic_the_catalogue_never_mentions_gets_no_items(engine: Engine) -> None:
+    missing = engine.understand("有教 iOS Swift 开发的文章吗")
+    assert missing.kind == "recommend" and not missing.items
+    assert missing.scores["topic_cov"] < engine.policy.request_topic_coverage
+    carried = engine.understand("有没有讲 pandas 数据清洗的课")
+    assert carried.kind == "recommend" and carried.items
