@@ -32,10 +32,12 @@ _NOISE_RE = re.compile(
     r"点|下|几篇|几门|个|好的|不错的|哪些|什么|啥|我|给|请|帮|可以|能|有|求|谢谢|想|要|看看|学习|学|入门|系统|了解|"
     r"推荐|分享|[\s,.!?~，。！？～、:：;；'\"“”‘’()（）]"
 )
-# Asking the account to do a job (write, shoot, edit, fix, sign up, come over) rather than to teach one.
+# Asking the account for something other than teaching: a job done for the subscriber (write, shoot, edit,
+# fix, sign up, come over), work or a partnership with it, a physical place, or a free copy of something.
 _SERVICE_RE = re.compile(
     r"(?:帮我|帮忙|替我|代我)(?:们)?(?:一下|下)?(?:写|做|拍|剪|修|改|弄|办|报名|投|清洗|设计|订|买|代)|"
-    r"代(?:报名|投稿|购|买|办|写|拍|剪|修|练|考)|(?:能|可以)约|上门"
+    r"代(?:报名|投稿|购|买|办|写|拍|剪|修|练|考)|(?:能|可以)约|上门|"
+    r"招(?:不招|聘|人|兼职|老师|讲师|作者)|兼职|加盟|商务合作|线下|门店|实体店|校区|网盘|盗版|破解"
 )
 _CLAUSE_RE = re.compile(r"[\s,.!?~，。！？～、;；]+")
 _BUY_RE = re.compile(
@@ -47,7 +49,7 @@ _MENU_WORDS = {"推荐", "推荐内容", "看推荐", "好课推荐", "内容推
 @dataclass(frozen=True)
 class ContentRequest:
     """A message that asks for content: explicit (a request pattern matched) and its topic; `service` when
-    it rather asks the account to do a job, which no article or course is."""
+    it rather asks the account for a job done, work, a place or a free copy, which no article or course is."""
 
     explicit: bool
     topic: str

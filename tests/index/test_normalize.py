@@ -47,11 +47,12 @@ def test_content_request_patterns() -> None:
     assert not content_request("怎么申请退款").explicit
 
 
-def test_asking_the_account_to_do_a_job_is_not_a_content_request() -> None:
+def test_asking_the_account_for_a_job_work_a_place_or_a_free_copy_is_not_a_content_request() -> None:
     for text in ("能帮我剪一下孩子毕业典礼的视频吗", "老照片发黄了 能帮忙修复吗", "能约老师拍一组写真吗",
-                 "可以代报名马拉松吗", "能上门私教吗"):
+                 "可以代报名马拉松吗", "能上门私教吗", "你们招兼职老师吗", "线下门店在哪", "有课程的网盘资源吗"):
         assert content_request(text).service, text
-    for text in ("男朋友给我拍照总是切脚", "练硬拉老是腰疼", "能找教练帮我看看动作吗"):
+    for text in ("男朋友给我拍照总是切脚", "练硬拉老是腰疼", "能找教练帮我看看动作吗", "大三了 校招该怎么准备",
+                 "退到招行卡要几天"):
         assert not content_request(text).service, text
 
 
