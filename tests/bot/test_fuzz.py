@@ -101,6 +101,10 @@ def post(client: Any, query: dict[str, str] | str, body: bytes) -> int:
     if status == 200:
         SIGNER.read_reply(response.data)
     else:
+        if cpu >= REFUSAL_CPU_SECONDS:   # a one-off cost (first use of a code path) is not the input's: ask again
+            cpu_again = time.thread_time()
+            assert client.post(f"/wechat?{query_string}", data=body, content_type="text/xml").status_code == status
+            cpu = min(cpu, time.thread_time() - cpu_again)
         assert cpu < REFUSAL_CPU_SECONDS, f"refusal took {cpu:.2f}s of CPU for body {body[:200]!r}"
     if len(body) > MAX_BODY:
         assert status == 413
