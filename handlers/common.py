@@ -36,6 +36,11 @@ def item_url(deps: Deps, item_id: str, openid: str | None) -> str:
     return f"{base}?t={deps.identity.link_token(openid)}"
 
 
+def link(url: str, text: str) -> str:
+    """A link as chat text shows it (WeChat renders <a href> in text replies)."""
+    return f'<a href="{url}">{text}</a>'
+
+
 def price_text(price_fen: int) -> str:
     """CNY price as shown to subscribers."""
     return f"¥{price_fen // 100}.{price_fen % 100:02d}"

@@ -7,7 +7,7 @@ from typing import Any
 from bot.deps import Deps
 from bot.replies import Reply
 from handlers import signals
-from handlers.common import item_url, numbered, price_text, understand
+from handlers.common import item_url, link, numbered, price_text, understand
 
 CLARIFY_HEAD = "你是不是想问："
 CLARIFY_TAIL = "回复数字查看答案。"
@@ -30,7 +30,7 @@ def answer(deps: Deps, faq_id: str, openid: str | None = None, related: list[str
     item = kb.items[ids[0]]
     note = "（已购）" if ids[0] in signals.bought_items(deps, openid) else f" {price_text(item.price_fen)}"
     signals.record(deps, openid, "asked", None, item.tags)
-    line = f"{RELATED}<a href=\"{item_url(deps, ids[0], openid)}\">{item.title}</a>{note}"
+    line = f"{RELATED}{link(item_url(deps, ids[0], openid), item.title)}{note}"
     return Reply.of_text(f"{text}\n{line}", kind="faq", faq_id=faq_id, item_ids=ids)
 
 

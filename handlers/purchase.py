@@ -6,7 +6,7 @@ from typing import Any
 
 from bot.deps import Deps
 from bot.replies import Reply
-from handlers.common import item_url, price_text, understand
+from handlers.common import item_url, link, price_text, understand
 from handlers.signals import bought_items
 
 
@@ -15,9 +15,9 @@ def offer(deps: Deps, openid: str, item_id: str) -> Reply:
     item = deps.knowledge.engine.kb.items[item_id]
     url = item_url(deps, item_id, openid)
     if item_id in bought_items(deps, openid):
-        text = f"你已购《{item.title}》，可以直接阅读：\n<a href=\"{url}\">{item.title}</a>"
+        text = f"你已购《{item.title}》，可以直接阅读：\n{link(url, item.title)}"
         return Reply.of_text(text, kind="owned", item_ids=[item_id])
-    text = f"《{item.title}》{price_text(item.price_fen)}\n{item.summary}\n<a href=\"{url}\">点此查看并购买</a>"
+    text = f"《{item.title}》{price_text(item.price_fen)}\n{item.summary}\n{link(url, '点此查看并购买')}"
     return Reply.of_text(text, kind="buy", item_ids=[item_id])
 
 

@@ -15,7 +15,7 @@ from bot.models import Order, utcnow
 from bot.outbox import send_reply
 from bot.replies import Reply
 from handlers import reconcile
-from handlers.common import item_url, price_text
+from handlers.common import item_url, link, price_text
 
 log = logging.getLogger(__name__)
 SENDING = "sending"                    # the notice is being sent right now
@@ -108,6 +108,6 @@ def _send(deps: Deps, order: Order, title: str, url: str, template_id: str | Non
         deps.wechat.template.send(order.openid, template_id, data, url=url,
                                   client_msg_id=f"paid:{order.out_trade_no}")
         return "template"
-    text = f"购买成功！《{title}》{price_text(order.amount_fen)} 已解锁。\n<a href=\"{url}\">点此阅读全文</a>"
+    text = f"购买成功！《{title}》{price_text(order.amount_fen)} 已解锁。\n{link(url, '点此阅读全文')}"
     send_reply(deps.wechat, order.openid, Reply.of_text(text))
     return "text"

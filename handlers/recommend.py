@@ -8,7 +8,7 @@ from typing import Any
 from bot.deps import Deps
 from bot.replies import Reply
 from handlers import signals
-from handlers.common import item_url, numbered, price_text, understand
+from handlers.common import item_url, link, numbered, price_text, understand
 from index import personalize
 
 LIMIT = 5
@@ -52,7 +52,7 @@ def recommend(deps: Deps, openid: str, candidates: list[tuple[str, float]], topi
         return no_content(deps)
     deps.chat.offer(openid, "items", ids)
     lines = [
-        f"<a href=\"{item_url(deps, i, openid)}\">{kb.items[i].title}</a> {price_text(kb.items[i].price_fen)}"
+        f"{link(item_url(deps, i, openid), kb.items[i].title)} {price_text(kb.items[i].price_fen)}"
         for i in ids
     ]
     if topic:
