@@ -85,7 +85,7 @@ def decide(engine: Engine, sig: Signals, req: ContentRequest) -> Understanding:
     if req.explicit:
         if d_faq >= policy.faq_over_request and d_faq > d_item:
             return faq()
-        carried = sig.topic_cov >= policy.request_topic_coverage
+        carried = sig.topic_cov >= policy.request_topic_coverage and not req.service
         return Understanding("recommend", items=items() if carried else [], topic=req.topic, scores=scores)
     if (d_item >= policy.implicit_items and sig.item_cov >= policy.implicit_coverage and not req.service
             and (d_faq < 0 or d_item >= d_faq + policy.items_lead)):

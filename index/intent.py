@@ -33,11 +33,13 @@ _NOISE_RE = re.compile(
     r"推荐|分享|[\s,.!?~，。！？～、:：;；'\"“”‘’()（）]"
 )
 # Asking the account for something other than teaching: a job done for the subscriber (write, shoot, edit,
-# fix, sign up, come over), work or a partnership with it, a physical place, or a free copy of something.
+# fix, sign up, come over), work or a partnership with it, a physical place, a free copy of something, or
+# goods: which brand to buy, whether it sells a product, printed copies and delivery.
 _SERVICE_RE = re.compile(
     r"(?:帮我|帮忙|替我|代我)(?:们)?(?:一下|下)?(?:写|做|拍|剪|修|改|弄|办|报名|投|清洗|设计|订|买|代)|"
     r"代(?:报名|投稿|购|买|办|写|拍|剪|修|练|考)|(?:能|可以)约|上门|"
-    r"招(?:不招|聘|人|兼职|老师|讲师|作者)|兼职|加盟|商务合作|线下|门店|实体店|校区|网盘|盗版|破解"
+    r"招(?:不招|聘|人|兼职|老师|讲师|作者)|兼职|加盟|商务合作|线下|门店|实体店|校区|网盘|盗版|破解|"
+    r"牌子|品牌|(?:你们|这里|这儿|有没有|有)(?:在)?卖|卖不卖|纸质|实体书|寄|快递|包邮|发货"
 )
 _CLAUSE_RE = re.compile(r"[\s,.!?~，。！？～、;；]+")
 _BUY_RE = re.compile(
@@ -60,14 +62,15 @@ def content_request(text: str) -> ContentRequest:
     """Whether a normalised message asks for articles/courses, and on which topic ('' if none)."""
     if text in _MENU_WORDS:
         return ContentRequest(True, "")
+    service = bool(_SERVICE_RE.search(text))
     if not _WANTS_RE.search(text):
-        return ContentRequest(False, text, bool(_SERVICE_RE.search(text)))
+        return ContentRequest(False, text, service)
     kept = []
     for clause in _CLAUSE_RE.split(text):
         clause = _SUFFIX_RE.sub("", _PREFIX_RE.sub("", clause)).strip()
         if len(_NOISE_RE.sub("", clause)) >= 2:
             kept.append(clause)
-    return ContentRequest(True, " ".join(kept))
+    return ContentRequest(True, " ".join(kept), service)
 
 
 def buy_target(text: str) -> str | None:

@@ -160,3 +160,10 @@ def test_a_request_for_a_topic_the_catalogue_never_mentions_gets_no_items(engine
     assert missing.scores["topic_cov"] < engine.policy.request_topic_coverage
     carried = engine.understand("有没有讲 pandas 数据清洗的课")
     assert carried.kind == "recommend" and carried.items
+
+
+def test_an_explicit_request_for_a_service_or_goods_gets_no_items(engine: Engine) -> None:
+    for text in ("有没有线下的数据分析课", "有没有数据分析的纸质书 能寄到家吗"):
+        reading = engine.understand(text)
+        assert reading.kind == "recommend" and not reading.items, text
+    assert engine.understand("有没有数据分析的课").items

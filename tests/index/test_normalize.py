@@ -49,12 +49,12 @@ def test_content_request_patterns() -> None:
 
 def test_asking_the_account_for_a_job_work_a_place_or_a_free_copy_is_not_a_content_request() -> None:
     for text in ("能帮我剪一下孩子毕业典礼的视频吗", "老照片发黄了 能帮忙修复吗", "能约老师拍一组写真吗",
-                 "可以代报名马拉松吗", "能上门私教吗", "你们招兼职老师吗", "线下门店在哪", "有课程的网盘资源吗"):
+                 "可以代报名马拉松吗", "能上门私教吗", "你们招兼职老师吗", "线下门店在哪", "有课程的网盘资源吗",
+                 "你们卖蛋白粉吗", "跑步机哪个牌子好", "训练手册有纸质版吗", "能寄到家吗"):
         assert content_request(text).service, text
     for text in ("男朋友给我拍照总是切脚", "练硬拉老是腰疼", "能找教练帮我看看动作吗", "大三了 校招该怎么准备",
-                 "退到招行卡要几天"):
+                 "退到招行卡要几天", "天天点外卖还能瘦吗"):
         assert not content_request(text).service, text
-
 
 
 def test_buy_target() -> None:
