@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 # Nouns that name content in general (never a KB's topic).
 CONTENT_NOUNS = (
-    r"(?:系统课|好课|课程|课|文章|教程|资料|专栏|内容|干货|书单|书籍|书|视频|攻略|指南|计划|方法|路线|学习路线|东西)"
+    r"(?:系统课|好课|课程|课|培训班|培训|训练营|文章|教程|资料|专栏|内容|干货|书单|书籍|书|视频|攻略|指南|计划|方法|路线|学习路线|东西)"
 )
 _PREFIX_RE = re.compile(
     r"^(?:我)?(?:请|求|帮我|给我)?(?:"

@@ -45,6 +45,9 @@ def test_content_request_patterns() -> None:
     assert req.explicit and "pandas" in req.topic and "课" not in req.topic
     assert content_request("想学机器学习").topic == "机器学习"
     assert not content_request("怎么申请退款").explicit
+    assert content_request("有没有摄影师资格证的培训").topic == "摄影师资格证"
+    assert content_request("有没有减脂训练营").topic == "减脂"
+    assert not content_request("训练营结束了视频还能回看吗").explicit
 
 
 def test_asking_the_account_for_a_job_work_a_place_or_a_free_copy_is_not_a_content_request() -> None:
