@@ -24,6 +24,7 @@ FLOORS = {
     "parenting": {"answered": 0.83, "oos": 0.19, "ndcg": 0.76},
     "finance": {"answered": 0.76, "oos": 0.25, "ndcg": 0.78},
     "english": {"answered": 0.79, "oos": 0.19, "ndcg": 0.86},
+    "pets": {"answered": 0.81, "oos": 0.19, "ndcg": 0.77},
 }
 PLACES = {"devkb": SHARED, "devkb-fitness": SHARED}
 
