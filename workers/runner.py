@@ -1,4 +1,4 @@
-"""Running workers: the RQ worker loop plus a single-leader cron loop, in a process or a thread."""
+"""Running workers: the RQ worker loop plus a loop for cron and delayed jobs, in a process or a thread."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import threading
 
 import redis
 from rq import Queue, SimpleWorker
+from rq.scheduler import RQScheduler
 from rq.timeouts import TimerDeathPenalty
 
 from bot.deps import Deps
@@ -40,21 +41,44 @@ def make_worker(deps: Deps, in_thread: bool = False) -> SimpleWorker:
     return cls([queue], connection=connection)
 
 
+def enqueue_delayed(scheduler: RQScheduler) -> None:
+    """Move due delayed jobs (enqueue_at, retries with an interval) onto the queue. RQ's per-queue lock keeps
+    this to one process at a time; a process without the lock tries to take it on every tick, so the lock of
+    a killed worker passes on as soon as it expires."""
+    if not scheduler.acquired_locks or scheduler.should_reacquire_locks:
+        scheduler.acquire_locks()
+    if scheduler.acquired_locks:
+        scheduler.heartbeat()
+        scheduler.enqueue_scheduled_jobs()
+
+
 def cron_loop(deps: Deps, stop: threading.Event, tick: float = 1.0) -> None:
-    """Enqueue due periodic jobs; only the process holding the leader key does it."""
+    """Enqueue due periodic jobs (only the process holding the leader key does it) and due delayed jobs.
+
+    Delayed jobs are RQ's scheduler driven from this thread rather than from the child process RQ would
+    fork: a forked child inherits the worker's database sockets, so a worker killed mid-transaction left
+    that transaction open, with its row locks, for as long as the child lived (and it outlived the worker)."""
     connection = worker_connection(deps.settings.redis_url)
     scheduler = build_cron(connection, deps.settings.queue_name)
+    delayed = RQScheduler([deps.settings.queue_name], connection=connection)
     leader_key = deps.prefix + "cron:leader"
     me = scheduler.name
-    while not stop.wait(tick):
+    try:
+        while not stop.wait(tick):
+            try:
+                if connection.set(leader_key, me, nx=True, ex=LEADER_TTL) or connection.get(leader_key) == me.encode():
+                    connection.expire(leader_key, LEADER_TTL)
+                    scheduler.enqueue_jobs()
+                enqueue_delayed(delayed)
+            except redis.RedisError:
+                log.warning("cron: redis unavailable")
+            except Exception:
+                log.exception("cron: enqueue failed")
+    finally:
         try:
-            if connection.set(leader_key, me, nx=True, ex=LEADER_TTL) or connection.get(leader_key) == me.encode():
-                connection.expire(leader_key, LEADER_TTL)
-                scheduler.enqueue_jobs()
+            delayed.release_locks()
         except redis.RedisError:
-            log.warning("cron: redis unavailable")
-        except Exception:
-            log.exception("cron: enqueue failed")
+            log.warning("cron: could not release the delayed-jobs lock")
 
 
 def start_in_thread(deps: Deps) -> threading.Event:
@@ -65,7 +89,7 @@ def start_in_thread(deps: Deps) -> threading.Event:
     def work() -> None:
         while not stop.is_set():
             try:
-                worker.work(with_scheduler=True, logging_level="WARNING")
+                worker.work(with_scheduler=False, logging_level="WARNING")
                 return
             except redis.RedisError:
                 log.warning("worker: redis unavailable, retrying")
@@ -77,11 +101,11 @@ def start_in_thread(deps: Deps) -> threading.Event:
 
 
 def run_forever(deps: Deps, burst: bool = False) -> None:
-    """The `python -m bot worker` process: worker in the main thread, cron in a daemon thread."""
+    """The `python -m bot worker` process: worker in the main thread, cron and delayed jobs in a daemon thread."""
     stop = threading.Event()
     if not burst:
         threading.Thread(target=cron_loop, args=(deps, stop), name="rq-cron", daemon=True).start()
     try:
-        make_worker(deps).work(with_scheduler=not burst, burst=burst)
+        make_worker(deps).work(with_scheduler=False, burst=burst)
     finally:
         stop.set()

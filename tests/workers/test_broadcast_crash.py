@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -22,6 +21,7 @@ from bot.models import Subscriber
 from bot.sandbox import SandboxClient
 from handlers import broadcasts
 from handlers.subscribers import sync
+from tests.workers.processes import Workers
 
 pytestmark = pytest.mark.slow
 PG_DSN = os.environ.get("TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/test")
@@ -73,56 +73,6 @@ def pg_database() -> Iterator[str]:
     yield f"{PG_DSN.replace('postgresql://', 'postgresql+psycopg://', 1)}?options=-csearch_path%3D{schema}"
     with psycopg.connect(PG_DSN, autocommit=True) as conn:
         conn.execute(f'DROP SCHEMA "{schema}" CASCADE')
-
-
-class Workers:
-    """`python -m bot worker` processes on the test's Redis prefix, queue, database and sandbox."""
-
-    def __init__(self, settings: Settings, logs: Path) -> None:
-        self.env = {
-            **os.environ,
-            "REDIS_URL": settings.redis_url,
-            "REDIS_PREFIX": settings.redis_prefix,
-            "RQ_QUEUE": settings.queue_name,
-            "DATABASE_URL": settings.database_url,
-            "WECHAT_API_BASE_URL": settings.api_base_url,
-            "WECHAT_APP_ID": settings.app_id,
-            "WECHAT_APP_SECRET": settings.app_secret,
-            "WECHAT_TOKEN": settings.wechat_token,
-            "KNOWLEDGE_DIR": str(settings.knowledge_dir),
-            "INDEX_DIR": str(settings.index_dir),
-            "VAR_DIR": str(settings.var_dir),
-            "SECRET_KEY": settings.secret_key,
-            "BROADCAST_RATE": str(settings.broadcast_rate),
-            "LOG_LEVEL": "WARNING",
-        }
-        self.logs = logs
-        self.processes: list[subprocess.Popen[bytes]] = []
-        self.started = 0
-
-    def start(self, count: int) -> None:
-        for _ in range(count):
-            self.started += 1
-            log = (self.logs / f"worker-{self.started}.log").open("w")
-            self.processes.append(subprocess.Popen([sys.executable, "-m", "bot", "worker"], cwd=ROOT, env=self.env,
-                                                   stdout=log, stderr=subprocess.STDOUT))
-
-    def kill(self) -> None:
-        """kill -9 every running worker, mid-send."""
-        for process in self.processes:
-            os.kill(process.pid, signal.SIGKILL)
-            process.wait(10)
-        self.processes = []
-
-    def stop(self) -> None:
-        for process in self.processes:
-            process.terminate()
-        for process in self.processes:
-            try:
-                process.wait(15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-        self.processes = []
 
 
 def _subscribed(deps: Any) -> list[str]:
