@@ -103,9 +103,12 @@ def start_in_thread(deps: Deps) -> threading.Event:
 def run_forever(deps: Deps, burst: bool = False) -> None:
     """The `python -m bot worker` process: worker in the main thread, cron and delayed jobs in a daemon thread."""
     stop = threading.Event()
+    cron = threading.Thread(target=cron_loop, args=(deps, stop), name="rq-cron", daemon=True)
     if not burst:
-        threading.Thread(target=cron_loop, args=(deps, stop), name="rq-cron", daemon=True).start()
+        cron.start()
     try:
         make_worker(deps).work(with_scheduler=False, burst=burst)
     finally:
         stop.set()
+        if cron.is_alive():
+            cron.join(5)     # lets it release the delayed-jobs lock, so another worker takes over at once

@@ -68,7 +68,7 @@ def _children(pid: int) -> list[int]:
     return found
 
 
-def test_a_worker_process_forks_no_child_that_could_hold_its_database_connections(
+def test_a_worker_process_forks_no_child_and_hands_its_lock_back_when_stopped(
     settings: Settings, tmp_path: Path
 ) -> None:
     workers = Workers(settings, tmp_path)
@@ -85,3 +85,4 @@ def test_a_worker_process_forks_no_child_that_could_hold_its_database_connection
         assert _children(process.pid) == []
     finally:
         workers.stop()
+    assert not redis.exists(lock), "a stopped worker keeps the delayed-jobs lock until it expires"
