@@ -53,10 +53,13 @@ def test_content_request_patterns() -> None:
 def test_asking_the_account_for_a_job_work_a_place_or_a_free_copy_is_not_a_content_request() -> None:
     for text in ("能帮我剪一下孩子毕业典礼的视频吗", "老照片发黄了 能帮忙修复吗", "能约老师拍一组写真吗",
                  "可以代报名马拉松吗", "能上门私教吗", "你们招兼职老师吗", "线下门店在哪", "有课程的网盘资源吗",
-                 "你们卖蛋白粉吗", "跑步机哪个牌子好", "训练手册有纸质版吗", "能寄到家吗"):
+                 "你们卖蛋白粉吗", "跑步机哪个牌子好", "训练手册有纸质版吗", "能寄到家吗", "你们自己卖猫砂吗",
+                 "有没有课程的破解版"):
         assert content_request(text).service, text
     for text in ("男朋友给我拍照总是切脚", "练硬拉老是腰疼", "能找教练帮我看看动作吗", "大三了 校招该怎么准备",
-                 "退到招行卡要几天", "天天点外卖还能瘦吗"):
+                 "退到招行卡要几天", "天天点外卖还能瘦吗", "猫咪体内寄生虫怎么驱", "寄养在朋友家的猫不吃饭",
+                 "你们卖的课程能退吗", "有没有讲品牌营销的课", "怎么让孩子招人喜欢", "如何破解拖延症",
+                 "能约束住孩子玩平板吗"):
         assert not content_request(text).service, text
 
 
