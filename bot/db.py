@@ -8,15 +8,20 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, create_engine, event, make_url, text
 from sqlalchemy.orm import Session, sessionmaker
 
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+IDLE_TRANSACTION_TIMEOUT = 300.0   # seconds; every transaction here takes milliseconds
 
 
-def make_engine(url: str) -> Engine:
-    """An engine with pool pre-ping, and SQLite tuned for several threads and processes."""
+def make_engine(url: str, idle_transaction_timeout: float = IDLE_TRANSACTION_TIMEOUT) -> Engine:
+    """An engine with pool pre-ping, and SQLite tuned for several threads and processes.
+
+    On PostgreSQL the server ends a session left idle inside a transaction for longer than
+    `idle_transaction_timeout`, so a client that stopped mid-transaction (frozen, cut off) cannot hold
+    its row locks for ever."""
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1]
         if path and path != ":memory:":
@@ -32,7 +37,12 @@ def make_engine(url: str) -> Engine:
             cursor.close()
 
         return engine
-    connect_args = {"connect_timeout": 3} if url.startswith("postgresql") else {}
+    connect_args: dict[str, object] = {}
+    if url.startswith("postgresql"):
+        given = make_url(url).query.get("options", ())      # the URL's own options (e.g. search_path) stay
+        options = [given] if isinstance(given, str) else list(given)
+        options.append(f"-c idle_in_transaction_session_timeout={round(idle_transaction_timeout * 1000)}")
+        connect_args = {"connect_timeout": 3, "options": " ".join(options)}
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, pool_timeout=5,
                          connect_args=connect_args)
 
