@@ -92,6 +92,8 @@ def decide(engine: Engine, sig: Signals, req: ContentRequest) -> Understanding:
         return Understanding("recommend", items=items(), topic=sig.text, scores=scores)
     if d_faq >= 0:
         return faq()
-    if d_faq >= -policy.clarify_band and len(order) > 1:
+    if d_faq >= -policy.clarify_band and len(order) > 1 and d_item <= d_faq:
+        # only when the message is nearer the FAQ than the catalogue: one nearer the catalogue describes
+        # something to read about, and a list of account questions would not help
         return Understanding("clarify", candidates=cands, scores=scores)
     return Understanding("fallback", candidates=cands, scores=scores)
