@@ -16,6 +16,7 @@ from bot.sandbox import SandboxClient
 from handlers import broadcast_flow
 from handlers.broadcast_redis import Keys
 from handlers.broadcast_send import WINDOW_MS, client_msg_id
+from workers.runner import enqueue_delayed
 
 AUTH = {"Authorization": "Bearer admin-secret"}
 TEMPLATE = "TM-COURSE-UPDATE-DEMO"
@@ -251,8 +252,7 @@ def test_schedule_at_starts_it_through_the_rq_scheduler(
     assert registry.get_job_ids() == [f"broadcast-{broadcast_id}-expand"]
     time.sleep(1.2)
     scheduler = RQScheduler([deps.queue], connection=deps.redis)
-    scheduler.acquire_locks()
-    scheduler.enqueue_scheduled_jobs()
+    enqueue_delayed(scheduler)          # what every worker's cron thread does each second
     scheduler.release_locks()
     worker()
     assert state_of(client, broadcast_id)["state"] == "done"
