@@ -88,12 +88,13 @@ def decide(engine: Engine, sig: Signals, req: ContentRequest) -> Understanding:
         carried = sig.topic_cov >= policy.request_topic_coverage and not req.service
         return Understanding("recommend", items=items() if carried else [], topic=req.topic, scores=scores)
     if (d_item >= policy.implicit_items and sig.item_cov >= policy.implicit_coverage and not req.service
+            and not req.transaction
             and (d_faq < 0 or d_item >= d_faq + policy.items_lead)):
         return Understanding("recommend", items=items(), topic=sig.text, scores=scores)
     if d_faq >= 0:
         return faq()
-    if d_faq >= -policy.clarify_band and len(order) > 1 and d_item <= d_faq:
-        # only when the message is nearer the FAQ than the catalogue: one nearer the catalogue describes
-        # something to read about, and a list of account questions would not help
+    if d_faq >= -policy.clarify_band and len(order) > 1 and (d_item <= d_faq or req.transaction):
+        # only when the message is nearer the FAQ than the catalogue, or is about a purchase: one nearer
+        # the catalogue describes something to read about, and a list of account questions would not help
         return Understanding("clarify", candidates=cands, scores=scores)
     return Understanding("fallback", candidates=cands, scores=scores)

@@ -22,7 +22,7 @@ _SUFFIX_RE = re.compile(
 )
 # A request verb, or a question about whether content on X exists.
 _WANTS_RE = re.compile(
-    r"推荐|想(?:要)?(?:系统)?(?:地)?(?:学|了解|入门)|(?:怎么|如何)(?:系统)?(?:学|入门)|学习路线|"
+    r"推荐|(?<![不没])想(?:要)?(?:系统)?(?:地)?(?:学|了解|入门)|(?:怎么|如何)(?:系统)?(?:学|入门)|学习路线|"
     rf"有(?:没有|木有|什么|啥|哪些).{{0,24}}{CONTENT_NOUNS}|"
     rf"有.{{0,24}}{CONTENT_NOUNS}(?:吗|么|嘛)|"
     rf"(?:求|找)(?:一份|一些|一个|几篇|点)?.{{0,16}}{CONTENT_NOUNS}"
@@ -42,6 +42,17 @@ _SERVICE_RE = re.compile(
     r"(?:哪个|哪家|哪款|什么|啥)(?:牌子|品牌)|(?:你们|这里|这儿)(?:自己|也|还)?(?:有|在)?卖(?!的)|有没有卖|卖不卖|"
     r"纸质|实体书|(?:邮|能|可以)寄|寄(?:到|给|过来|回)|快递|包邮|发货"
 )
+# Talk about a purchase: a refund, a payment, an order or an invoice, or buying content or its price
+# ("课…买的", "报了…训练营", "这门课有点贵"). A question about buying is an account question, even when it
+# names the course it is about. Money on its own (amounts, cards, instalments) is not enough: in a finance
+# or shopping account it is the topic itself.
+_PAID_NOUNS = r"(?:课|文章|专栏|会员|训练营|内容)"
+_PRICE = r"(?:买|购|报名|报了|原价|降价|活动价|便宜了|(?:有点|太|好|这么|挺|真|很|比较)贵|贵了)"
+_TRANSACTION_RE = re.compile(
+    r"退款|退钱|退费|(?:能|可以|可不可以)退|退不|退吗|不给退|不让退|驳回|付款|付钱|付[了过完]|支付(?!宝)|扣款|扣了|"
+    r"扣费|续费|订单|发票|下单|"
+    rf"{_PRICE}.{{0,12}}{_PAID_NOUNS}|{_PAID_NOUNS}.{{0,12}}{_PRICE}"
+)
 _CLAUSE_RE = re.compile(r"[\s,.!?~，。！？～、;；]+")
 _BUY_RE = re.compile(
     r"^(?:我)?(?:想|要|想要|打算)?(?:购买|买|下单|订购|入手)(?:一下|一个|一份|一门|一篇|这个|这门|这篇|那个)?\s*(.+)$"
@@ -57,6 +68,7 @@ class ContentRequest:
     explicit: bool
     topic: str
     service: bool = False
+    transaction: bool = False
 
 
 def content_request(text: str) -> ContentRequest:
@@ -65,7 +77,7 @@ def content_request(text: str) -> ContentRequest:
         return ContentRequest(True, "")
     service = bool(_SERVICE_RE.search(text))
     if not _WANTS_RE.search(text):
-        return ContentRequest(False, text, service)
+        return ContentRequest(False, text, service, bool(_TRANSACTION_RE.search(text)))
     kept = []
     for clause in _CLAUSE_RE.split(text):
         clause = _SUFFIX_RE.sub("", _PREFIX_RE.sub("", clause)).strip()

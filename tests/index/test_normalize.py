@@ -48,6 +48,16 @@ def test_content_request_patterns() -> None:
     assert content_request("有没有摄影师资格证的培训").topic == "摄影师资格证"
     assert content_request("有没有减脂训练营").topic == "减脂"
     assert not content_request("训练营结束了视频还能回看吗").explicit
+    assert not content_request("音标课买了两天 不想学了能退不").explicit
+
+
+def test_talk_about_buying_content_is_a_transaction_and_money_alone_is_not() -> None:
+    for text in ("减脂课我129买的 今天一看99 气死", "那个风光课有点贵 能不能拆成几个月慢慢还", "退款审核没过",
+                 "刚付完钱还是让我购买", "报了你们的写作课 能保证上7分吗", "发票怎么开"):
+        assert content_request(text).transaction, text
+    for text in ("月薪8000块怎么存钱", "信用卡分期划算吗", "支付宝里的基金怎么选", "买了个闪光灯 一打人脸惨白",
+                 "黄金太贵了还能买吗"):
+        assert not content_request(text).transaction, text
 
 
 def test_asking_the_account_for_a_job_work_a_place_or_a_free_copy_is_not_a_content_request() -> None:
