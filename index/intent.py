@@ -33,11 +33,12 @@ _NOISE_RE = re.compile(
     r"推荐|分享|[\s,.!?~，。！？～、:：;；'\"“”‘’()（）]"
 )
 # Asking the account for something other than teaching: a job done for the subscriber (write, shoot, edit,
-# fix, sign up, come over), work or a partnership with it, a physical place, a free copy of something, or
-# goods: which brand to buy, whether it sells a product, printed copies and delivery.
+# fix, sign up, grab a slot, come over, one-to-one tutoring), work or a partnership with it, a physical
+# place, a free copy of something, or goods: which brand to buy, whether it sells a product, printed copies
+# and delivery.
 _SERVICE_RE = re.compile(
-    r"(?:帮我|帮忙|替我|代我)(?:们)?(?:一下|下)?(?:写|做|拍|剪|修|改|弄|办|报名|投|清洗|设计|订|买|代)|"
-    r"代(?:报名|投稿|购|买|办|写|拍|剪|修|练|考)|(?:能|可以)约(?!束)|上门|"
+    r"(?:帮我|帮忙|替我|代我)(?:们)?(?:一下|下)?(?:写|做|拍|剪|修|改|弄|办|报名|投|清洗|设计|订|买|代|抢)|"
+    r"代(?:报名|投稿|购|买|办|写|拍|剪|修|练|考|抢)|(?:能|可以)约(?!束)|上门|一对一|1对1|"
     r"招(?:不招|聘|兼职|老师|讲师|作者)|招人吗|兼职|加盟|商务合作|线下|门店|实体店|校区|网盘|盗版|破解版|"
     r"(?:哪个|哪家|哪款|什么|啥)(?:牌子|品牌)|(?:你们|这里|这儿)(?:自己|也|还)?(?:有|在)?卖(?!的)|有没有卖|卖不卖|"
     r"纸质|实体书|(?:邮|能|可以)寄|寄(?:到|给|过来|回)|快递|包邮|发货"
