@@ -17,15 +17,17 @@ _PREFIX_RE = re.compile(
     r"(?:怎么|如何)(?:系统)?(?:学习|学|入门)"
     r")(?:讲|教|关于|介绍)?\s*"
 )
+_ASKS_EXIST = r"(?:有没有|有木有|有没|有吗|有么|有嘛)"
 _SUFFIX_RE = re.compile(
-    rf"\s*(?:的)?(?:相关)?(?:{CONTENT_NOUNS})?(?:推荐)?(?:吗|么|嘛|呢|没|不)?[?？]?$"
+    rf"\s*(?:的)?(?:相关)?(?:{CONTENT_NOUNS})?(?:推荐)?(?:吗|么|嘛|呢|没|不|{_ASKS_EXIST})?[?？]?$"
 )
 # A request verb, or a question about whether content on X exists.
 _WANTS_RE = re.compile(
     r"推荐|(?<![不没])想(?:要)?(?:系统)?(?:地)?(?:学|了解|入门)|(?:怎么|如何)(?:系统)?(?:学|入门)|学习路线|"
     rf"有(?:没有|木有|什么|啥|哪些).{{0,24}}{CONTENT_NOUNS}|"
     rf"有.{{0,24}}{CONTENT_NOUNS}(?:吗|么|嘛)|"
-    rf"(?:求|找)(?:一份|一些|一个|几篇|点)?.{{0,16}}{CONTENT_NOUNS}"
+    rf"(?:求|找)(?:一份|一些|一个|几篇|点)?.{{0,16}}{CONTENT_NOUNS}|"
+    rf"{CONTENT_NOUNS}(?:呢)?{_ASKS_EXIST}[?？]?$"
 )
 _NOISE_RE = re.compile(
     rf"{CONTENT_NOUNS}|讲得|讲的|讲|关于|相关的?|方面的?|适合|有关|的|吗|么|嘛|呢|吧|呀|啊|没|不|一下|一些|"

@@ -49,6 +49,9 @@ def test_content_request_patterns() -> None:
     assert content_request("有没有减脂训练营").topic == "减脂"
     assert not content_request("训练营结束了视频还能回看吗").explicit
     assert not content_request("音标课买了两天 不想学了能退不").explicit
+    assert content_request("只用手机拍vlog的那种课有没有").topic == "只用手机拍vlog的那种"
+    assert content_request("减脂的课有吗").topic == "减脂"
+    assert not content_request("这门课有没有字幕").explicit
 
 
 def test_talk_about_buying_content_is_a_transaction_and_money_alone_is_not() -> None:
