@@ -52,6 +52,8 @@ def test_content_request_patterns() -> None:
     assert content_request("只用手机拍vlog的那种课有没有").topic == "只用手机拍vlog的那种"
     assert content_request("减脂的课有吗").topic == "减脂"
     assert not content_request("这门课有没有字幕").explicit
+    assert not content_request("我把入园课推荐给同事 她也买了 我能拿到点啥").explicit
+    assert not content_request("推荐好友有奖励吗").explicit
 
 
 def test_talk_about_buying_content_is_a_transaction_and_money_alone_is_not() -> None:
