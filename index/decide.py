@@ -30,6 +30,7 @@ class Policy:
     items_lead: float = 0.06           # ... when the FAQ is below its gate, or they lead it by this much
     implicit_coverage: float = 0.1     # ... and some of the message's words occur in the catalogue
     list_floor: float = 1.0            # list items scoring within this of the best one
+    service_faq: float = 0.02          # a message asking for a service needs its FAQ answer this far over the gate
     related_lead: float = 0.0          # an FAQ answer also links the best item when items clear their gate
                                        # and lead the FAQ (each over its gate) by this much
 
@@ -91,7 +92,7 @@ def decide(engine: Engine, sig: Signals, req: ContentRequest) -> Understanding:
             and not req.transaction
             and (d_faq < 0 or d_item >= d_faq + policy.items_lead)):
         return Understanding("recommend", items=items(), topic=sig.text, scores=scores)
-    if d_faq >= 0:
+    if d_faq >= (policy.service_faq if req.service else 0.0):
         return faq()
     if d_faq >= -policy.clarify_band and len(order) > 1 and (d_item <= d_faq or req.transaction):
         # only when the message is nearer the FAQ than the catalogue, or is about a purchase: one nearer

@@ -13,13 +13,13 @@ from index.intent import ContentRequest
 GATE = {"faq": 0.80, "item": 0.80, "request": 0.80}
 
 
-def reading(faq_top: float, item_top: float, transaction: bool = False) -> str:
+def reading(faq_top: float, item_top: float, transaction: bool = False, service: bool = False) -> str:
     """The reply kind for a message whose best FAQ entry and best item score as given (no request pattern)."""
     engine = SimpleNamespace(policy=POLICY, gate=GATE, faq_ids=["a", "b", "c"])
     faq = np.array([faq_top, faq_top - 0.01, faq_top - 0.02], dtype=np.float32)   # confidence: top + 0.005
     signals = Signals(text="t", faq=faq, faq_tokens=[], faq_cov=0.5, faq_qa_lead=0.0,
                       items=[("x", item_top)], item_cov=0.5, item_dense_top=item_top)
-    return decide(engine, signals, ContentRequest(False, "t", transaction=transaction)).kind
+    return decide(engine, signals, ContentRequest(False, "t", service=service, transaction=transaction)).kind
 
 
 def test_just_under_the_faq_gate_and_nearer_the_faq_asks_which_question() -> None:
@@ -43,3 +43,8 @@ def test_a_message_about_a_purchase_never_takes_the_item_route() -> None:
 
 def test_a_message_about_a_purchase_just_under_the_faq_gate_asks_which_question() -> None:
     assert reading(faq_top=0.78, item_top=0.795, transaction=True) == "clarify"
+
+
+def test_a_service_request_needs_a_clear_faq_answer() -> None:
+    assert reading(faq_top=0.80, item_top=0.70, service=True) != "faq"
+    assert reading(faq_top=0.83, item_top=0.70, service=True) == "faq"
