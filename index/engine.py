@@ -19,7 +19,7 @@ from threadpoolctl import ThreadpoolController
 from index import calibrate, decide
 from index.bm25 import BM25
 from index.encoders import Encoder
-from index.intent import buy_target, content_request
+from index.intent import buy_target, content_request, is_denial
 from index.model import KnowledgeBase
 from index.normalize import fold, is_contentless, normalize
 from index.scoring import Weights, bm25_normalised, coverage, max_by_owner, soft_max_by_owner
@@ -111,6 +111,8 @@ class Engine:
                 self.phr_texts.append(normalize(p) or fold(p))
                 owner.append(n)
         self.phr_owner = np.array(owner, dtype=np.int64)
+        self.faq_denial = np.array([any(is_denial(normalize(p) or fold(p)) for p in f.phrasings) for f in faqs],
+                                   dtype=np.float32)
         self.qa_texts = [fold(faq_passage(f.question, f.answer)) for f in faqs]
         self.sent_texts: list[str] = []
         sown: list[int] = []
@@ -246,9 +248,12 @@ class Engine:
         fused = w.phrasing * phr + w.qa * qa + w.sentence * sent
         if w.faq_bm25:
             fused = fused + w.faq_bm25 * bm25_normalised(self.faq_bm25, toks)
-        best = int(np.argmax(fused))
+        score = fused / w.faq_total
+        if w.denial and is_denial(text):
+            score = score + w.denial * self.faq_denial
+        best = int(np.argmax(score))
         qa_lead = float(qa[best] - np.delete(qa, best).max()) if n > 1 else 0.0
-        return fused / w.faq_total, toks, coverage(self.faq_bm25, toks), qa_lead
+        return score, toks, coverage(self.faq_bm25, toks), qa_lead
 
     def item_scores(self, text: str, qvec: np.ndarray, k: int = ITEM_CANDIDATES) -> tuple[
             list[tuple[str, float]], float, float]:

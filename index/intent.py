@@ -56,6 +56,10 @@ _TRANSACTION_RE = re.compile(
     r"扣费|续费|订单|发票|下单|"
     rf"{_PRICE}.{{0,12}}{_PAID_NOUNS}|{_PAID_NOUNS}.{{0,12}}{_PRICE}"
 )
+# A refusal or a failed outcome: 被驳回, 拒绝, 不给, 不让, 不同意, 没通过. Entries about what happens when
+# something is refused sit next to the entry for the thing itself (a refund vs. a refused refund), and the
+# encoder hears the topic far louder than the refusal.
+_DENIAL_RE = re.compile(r"驳回|拒绝|拒了|被拒|不给|不让|不同意|不通过|没通过|没过(?!期)|不批|不予")
 _CLAUSE_RE = re.compile(r"[\s,.!?~，。！？～、;；]+")
 _BUY_RE = re.compile(
     r"^(?:我)?(?:想|要|想要|打算)?(?:购买|买|下单|订购|入手)(?:一下|一个|一份|一门|一篇|这个|这门|这篇|那个)?\s*(.+)$"
@@ -96,3 +100,8 @@ def buy_target(text: str) -> str | None:
         return None
     target = m.group(1).strip(" 《》「」『』\"“”'‘’:：,，。.!！?？")
     return target or None
+
+
+def is_denial(text: str) -> bool:
+    """Whether a normalised text speaks of a refusal or a failed outcome."""
+    return bool(_DENIAL_RE.search(text))
