@@ -61,9 +61,11 @@ def decide(engine: Engine, sig: Signals, req: ContentRequest) -> Understanding:
     from index.engine import Understanding
 
     policy, g = engine.policy, engine.gate
-    order = np.argsort(-sig.faq) if len(sig.faq) else np.array([], dtype=np.int64)
-    s1 = float(sig.faq[order[0]]) if len(order) else -1.0
-    s2 = float(sig.faq[order[1]]) if len(order) > 1 else -1.0
+    rank = sig.faq if sig.faq_bonus is None else sig.faq + sig.faq_bonus
+    order = np.argsort(-rank) if len(rank) else np.array([], dtype=np.int64)
+    top_two = np.sort(sig.faq)[::-1][:2]        # confidence from the scores alone, whatever the ranking
+    s1 = float(top_two[0]) if len(order) else -1.0
+    s2 = float(top_two[1]) if len(order) > 1 else -1.0
     i1 = sig.items[0][1] if sig.items else -9.0
     d_faq = float(faq_confidence(s1, s2, sig.faq_qa_lead, policy)) - g["faq"] if len(order) else -9.0
     d_item = i1 - (g["request"] if req.explicit else g["item"])

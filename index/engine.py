@@ -72,6 +72,7 @@ class Signals:
     item_cov: float
     item_dense_top: float
     topic_cov: float = 1.0     # share of the content topic's words the catalogue's text uses (general idf)
+    faq_bonus: np.ndarray | None = None   # added to `faq` for ranking the entries only (refusal messages)
 
 
 def faq_passage(question: str, answer: str) -> str:
@@ -248,12 +249,16 @@ class Engine:
         fused = w.phrasing * phr + w.qa * qa + w.sentence * sent
         if w.faq_bm25:
             fused = fused + w.faq_bm25 * bm25_normalised(self.faq_bm25, toks)
-        score = fused / w.faq_total
-        if w.denial and is_denial(text):
-            score = score + w.denial * self.faq_denial
-        best = int(np.argmax(score))
+        best = int(np.argmax(fused))
         qa_lead = float(qa[best] - np.delete(qa, best).max()) if n > 1 else 0.0
-        return score, toks, coverage(self.faq_bm25, toks), qa_lead
+        return fused / w.faq_total, toks, coverage(self.faq_bm25, toks), qa_lead
+
+    def refusal_bonus(self, text: str) -> np.ndarray | None:
+        """For a message about a refusal, what the entries phrased as one gain in the ranking (not in
+        confidence: a refusal word makes an entry likelier to be the right one, not the message in scope)."""
+        if not self.weights.denial or not len(self.faq_ids) or not is_denial(text):
+            return None
+        return self.weights.denial * self.faq_denial
 
     def item_scores(self, text: str, qvec: np.ndarray, k: int = ITEM_CANDIDATES) -> tuple[
             list[tuple[str, float]], float, float]:
@@ -296,7 +301,7 @@ class Engine:
         faq, ftoks, fcov, qa_lead = self.faq_scores(text, vecs[0])
         items, icov, itop = self.item_scores(texts[-1], vecs[-1])
         tcov = topic_coverage(self.catalogue_words, tokens(self.tok, topic)) if topic else 1.0
-        return Signals(text, faq, ftoks, fcov, qa_lead, items, icov, itop, tcov)
+        return Signals(text, faq, ftoks, fcov, qa_lead, items, icov, itop, tcov, self.refusal_bonus(text))
 
     # public API ----------------------------------------------------------------
     def understand(self, text: str) -> Understanding:

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from index import Engine, load_kb, make_encoder
-from index.intent import is_denial
+from index.decide import decide
+from index.intent import content_request, is_denial
 from index.normalize import normalize
 from tests.index.conftest import copy_kb
 
@@ -29,21 +30,21 @@ def test_other_messages_are_not_refusals(text: str) -> None:
     assert not is_denial(text)
 
 
-def scores(engine: Engine, text: str, denial: float) -> np.ndarray:
-    norm = normalize(text)
-    kept = engine.weights
-    engine.weights = dataclasses.replace(kept, denial=denial)
-    try:
-        return engine.faq_scores(norm, engine.encode_queries([norm])[0])[0]
-    finally:
-        engine.weights = kept
-
-
-def test_entries_phrased_as_a_refusal_gain_on_a_refusal_only(engine: Engine) -> None:
+def test_entries_phrased_as_a_refusal_rank_higher_on_a_refusal_only(engine: Engine) -> None:
     rejected, refund = engine.faq_ids.index("refund-rejected"), engine.faq_ids.index("refund-how")
     assert engine.faq_denial[rejected] == 1.0 and engine.faq_denial[refund] == 0.0
-    gain = scores(engine, "申请的退款被拒绝了 凭什么", 0.02) - scores(engine, "申请的退款被拒绝了 凭什么", 0.0)
-    assert np.allclose(gain, 0.02 * engine.faq_denial)
-    plain = scores(engine, "课不想学了 钱能退回来吗", 0.02) - scores(engine, "课不想学了 钱能退回来吗", 0.0)
-    assert not plain.any()
+    bonus = engine.refusal_bonus(normalize("申请的退款被拒绝了 凭什么"))
+    assert bonus is not None and np.allclose(bonus, engine.weights.denial * engine.faq_denial)
+    assert engine.refusal_bonus(normalize("课不想学了 钱能退回来吗")) is None
     assert engine.understand("申请的退款被拒绝了 凭什么").candidates[0] == "refund-rejected"
+
+
+def test_the_refusal_term_reorders_entries_without_raising_confidence(engine: Engine) -> None:
+    text = normalize("申请的退款被拒绝了 凭什么")
+    sig = engine.signals(text)
+    assert sig.faq_bonus is not None
+    plain = dataclasses.replace(sig, faq_bonus=None)
+    flipped = dataclasses.replace(sig, faq_bonus=np.where(np.arange(len(sig.faq)) == int(np.argmin(sig.faq)), 9.0, 0.0))
+    req = content_request(text)
+    assert decide(engine, flipped, req).candidates[0] == engine.faq_ids[int(np.argmin(sig.faq))]
+    assert decide(engine, flipped, req).scores["d_faq"] == decide(engine, plain, req).scores["d_faq"]

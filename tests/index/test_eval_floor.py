@@ -26,6 +26,7 @@ FLOORS = {
     "english": {"answered": 0.83, "oos": 0.13, "ndcg": 0.86},
     "pets": {"answered": 0.81, "oos": 0.19, "ndcg": 0.77},
     "cooking": {"answered": 0.87, "oos": 0.19, "ndcg": 0.89},
+    "workplace": {"answered": 0.86, "oos": 0.094, "ndcg": 0.85},
 }
 PLACES = {"devkb": SHARED, "devkb-fitness": SHARED}
 
