@@ -23,7 +23,8 @@ _SUFFIX_RE = re.compile(
 )
 # A request verb, or a question about whether content on X exists.
 _WANTS_RE = re.compile(
-    r"推荐(?!给|了|过|好友|朋友|有奖|码|奖励|返)|(?<![不没])想(?:要)?(?:系统)?(?:地)?(?:学|了解|入门)|(?:怎么|如何)(?:系统)?(?:学|入门)|学习路线|"
+    r"推荐(?!给|了|过|好友|朋友|有奖|码|奖励|返)|"          # but not the referral programme (推荐给朋友, 推荐有奖)
+    r"(?<![不没])想(?:要)?(?:系统)?(?:地)?(?:学|了解|入门)|(?:怎么|如何)(?:系统)?(?:学|入门)|学习路线|"
     rf"有(?:没有|木有|什么|啥|哪些).{{0,24}}{CONTENT_NOUNS}|"
     rf"有.{{0,24}}{CONTENT_NOUNS}(?:吗|么|嘛)|"
     rf"(?:求|找)(?:一份|一些|一个|几篇|点)?.{{0,16}}{CONTENT_NOUNS}|"
@@ -52,8 +53,8 @@ _SERVICE_RE = re.compile(
 _PAID_NOUNS = r"(?:课|文章|专栏|会员|训练营|内容)"
 _PRICE = r"(?:买|购|报名|报了|原价|降价|活动价|便宜了|(?:有点|太|好|这么|挺|真|很|比较)贵|贵了)"
 _TRANSACTION_RE = re.compile(
-    r"退款|退钱|退费|(?:能|可以|可不可以)退|退不|退吗|不给退|不让退|驳回|付款|付钱|付[了过完]|支付(?!宝)|扣款|被扣|扣了钱|扣钱|"
-    r"扣费|续费|订单|发票|下单|"
+    r"退款|退钱|退费|(?:能|可以|可不可以)退|退不|退吗|不给退|不让退|驳回|付款|付钱|付[了过完]|支付(?!宝)|"
+    r"扣款|扣费|被扣|扣了钱|扣钱|续费|订单|发票|下单|"
     rf"{_PRICE}.{{0,12}}{_PAID_NOUNS}|{_PAID_NOUNS}.{{0,12}}{_PRICE}"
 )
 # A refusal or a failed outcome: 被驳回, 拒绝, 不给, 不让, 不同意, 没通过. Entries about what happens when
@@ -70,7 +71,8 @@ _MENU_WORDS = {"推荐", "推荐内容", "看推荐", "好课推荐", "内容推
 @dataclass(frozen=True)
 class ContentRequest:
     """A message that asks for content: explicit (a request pattern matched) and its topic; `service` when
-    it rather asks the account for a job done, work, a place or a free copy, which no article or course is."""
+    it rather asks the account for a job done, work, a place or a free copy, which no article or course is;
+    `transaction` when a message without a request pattern is about buying, paying or a refund."""
 
     explicit: bool
     topic: str
