@@ -19,7 +19,7 @@ from threadpoolctl import ThreadpoolController
 from index import calibrate, decide
 from index.bm25 import BM25
 from index.encoders import Encoder
-from index.intent import buy_target, content_request, is_denial
+from index.intent import asks_where, buy_target, content_request, is_denial
 from index.model import KnowledgeBase
 from index.normalize import fold, is_contentless, normalize
 from index.scoring import Weights, bm25_normalised, coverage, max_by_owner, soft_max_by_owner
@@ -72,7 +72,7 @@ class Signals:
     item_cov: float
     item_dense_top: float
     topic_cov: float = 1.0     # share of the content topic's words the catalogue's text uses (general idf)
-    faq_bonus: np.ndarray | None = None   # added to `faq` for ranking the entries only (refusal messages)
+    faq_bonus: np.ndarray | None = None   # added to `faq` for ranking the entries only (see Engine.rank_bonus)
 
 
 def faq_passage(question: str, answer: str) -> str:
@@ -112,8 +112,8 @@ class Engine:
                 self.phr_texts.append(normalize(p) or fold(p))
                 owner.append(n)
         self.phr_owner = np.array(owner, dtype=np.int64)
-        self.faq_denial = np.array([any(is_denial(normalize(p) or fold(p)) for p in f.phrasings) for f in faqs],
-                                   dtype=np.float32)
+        self.faq_denial = self.phrased_as(faqs, is_denial)
+        self.faq_where = self.phrased_as(faqs, asks_where)
         self.qa_texts = [fold(faq_passage(f.question, f.answer)) for f in faqs]
         self.sent_texts: list[str] = []
         sown: list[int] = []
@@ -253,12 +253,22 @@ class Engine:
         qa_lead = float(qa[best] - np.delete(qa, best).max()) if n > 1 else 0.0
         return fused / w.faq_total, toks, coverage(self.faq_bm25, toks), qa_lead
 
-    def refusal_bonus(self, text: str) -> np.ndarray | None:
-        """For a message about a refusal, what the entries phrased as one gain in the ranking (not in
-        confidence: a refusal word makes an entry likelier to be the right one, not the message in scope)."""
-        if not self.weights.denial or not len(self.faq_ids) or not is_denial(text):
+    @staticmethod
+    def phrased_as(faqs: list[Any], kind: Callable[[str], bool]) -> np.ndarray:
+        """1.0 for each entry with a phrasing of that kind, else 0.0."""
+        return np.array([any(kind(normalize(p) or fold(p)) for p in f.phrasings) for f in faqs], dtype=np.float32)
+
+    def rank_bonus(self, text: str) -> np.ndarray | None:
+        """What entries gain in the ranking (not in confidence) for the kind of message: entries phrased as a
+        refusal for one about a refusal, entries asking where for one asking where. Such a word makes an entry
+        likelier to be the right one, not the message likelier to be in scope."""
+        if not len(self.faq_ids):
             return None
-        return self.weights.denial * self.faq_denial
+        w = self.weights
+        parts = [w.denial * self.faq_denial if w.denial and is_denial(text) else None,
+                 w.where * self.faq_where if w.where and asks_where(text) else None]
+        found = [p for p in parts if p is not None]
+        return sum(found[1:], found[0]) if found else None
 
     def item_scores(self, text: str, qvec: np.ndarray, k: int = ITEM_CANDIDATES) -> tuple[
             list[tuple[str, float]], float, float]:
@@ -301,7 +311,7 @@ class Engine:
         faq, ftoks, fcov, qa_lead = self.faq_scores(text, vecs[0])
         items, icov, itop = self.item_scores(texts[-1], vecs[-1])
         tcov = topic_coverage(self.catalogue_words, tokens(self.tok, topic)) if topic else 1.0
-        return Signals(text, faq, ftoks, fcov, qa_lead, items, icov, itop, tcov, self.refusal_bonus(text))
+        return Signals(text, faq, ftoks, fcov, qa_lead, items, icov, itop, tcov, self.rank_bonus(text))
 
     # public API ----------------------------------------------------------------
     def understand(self, text: str) -> Understanding:

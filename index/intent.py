@@ -61,6 +61,8 @@ _TRANSACTION_RE = re.compile(
 # something is refused sit next to the entry for the thing itself (a refund vs. a refused refund), and the
 # encoder hears the topic far louder than the refusal.
 _DENIAL_RE = re.compile(r"驳回|拒绝|拒了|被拒|不给|不让|不同意|不通过|没通过|没过(?!期)|不批|不予")
+# Asking where something is (去哪输入, 从哪进去看): a question of place, answered by the entries that are one.
+_WHERE_RE = re.compile(r"在哪|哪里|去哪|哪儿|从哪|入口")
 _CLAUSE_RE = re.compile(r"[\s,.!?~，。！？～、;；]+")
 _BUY_RE = re.compile(
     r"^(?:我)?(?:想|要|想要|打算)?(?:购买|买|下单|订购|入手)(?:一下|一个|一份|一门|一篇|这个|这门|这篇|那个)?\s*(.+)$"
@@ -107,3 +109,8 @@ def buy_target(text: str) -> str | None:
 def is_denial(text: str) -> bool:
     """Whether a normalised text speaks of a refusal or a failed outcome."""
     return bool(_DENIAL_RE.search(text))
+
+
+def asks_where(text: str) -> bool:
+    """Whether a normalised text asks where something is."""
+    return bool(_WHERE_RE.search(text))

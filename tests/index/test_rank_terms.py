@@ -1,4 +1,4 @@
-"""A message about a refusal favours the entries phrased as one (a refused refund over the refund itself)."""
+"""Ranking terms for the kind of message: refusals favour refusal entries, where-questions where-entries."""
 
 from __future__ import annotations
 
@@ -33,9 +33,9 @@ def test_other_messages_are_not_refusals(text: str) -> None:
 def test_entries_phrased_as_a_refusal_rank_higher_on_a_refusal_only(engine: Engine) -> None:
     rejected, refund = engine.faq_ids.index("refund-rejected"), engine.faq_ids.index("refund-how")
     assert engine.faq_denial[rejected] == 1.0 and engine.faq_denial[refund] == 0.0
-    bonus = engine.refusal_bonus(normalize("申请的退款被拒绝了 凭什么"))
+    bonus = engine.rank_bonus(normalize("申请的退款被拒绝了 凭什么"))
     assert bonus is not None and np.allclose(bonus, engine.weights.denial * engine.faq_denial)
-    assert engine.refusal_bonus(normalize("课不想学了 钱能退回来吗")) is None
+    assert engine.rank_bonus(normalize("课不想学了 钱能退回来吗")) is None
     assert engine.understand("申请的退款被拒绝了 凭什么").candidates[0] == "refund-rejected"
 
 
@@ -48,3 +48,11 @@ def test_the_refusal_term_reorders_entries_without_raising_confidence(engine: En
     req = content_request(text)
     assert decide(engine, flipped, req).candidates[0] == engine.faq_ids[int(np.argmin(sig.faq))]
     assert decide(engine, flipped, req).scores["d_faq"] == decide(engine, plain, req).scores["d_faq"]
+
+
+def test_entries_asking_where_rank_higher_on_a_where_question(engine: Engine) -> None:
+    where = engine.faq_ids.index("purchased-where")
+    assert engine.faq_where[where] == 1.0
+    bonus = engine.rank_bonus(normalize("付了钱的课去哪找啊"))
+    assert bonus is not None and np.allclose(bonus, engine.weights.where * engine.faq_where)
+    assert engine.rank_bonus(normalize("课不想学了 钱能退回来吗")) is None
