@@ -262,13 +262,13 @@ class Engine:
         """What entries gain in the ranking (not in confidence) for the kind of message: entries phrased as a
         refusal for one about a refusal, entries asking where for one asking where. Such a word makes an entry
         likelier to be the right one, not the message likelier to be in scope."""
-        if not len(self.faq_ids):
-            return None
         w = self.weights
-        parts = [w.denial * self.faq_denial if w.denial and is_denial(text) else None,
-                 w.where * self.faq_where if w.where and asks_where(text) else None]
-        found = [p for p in parts if p is not None]
-        return sum(found[1:], found[0]) if found else None
+        bonus = np.zeros(len(self.faq_ids), dtype=np.float32)
+        if w.denial and is_denial(text):
+            bonus += w.denial * self.faq_denial
+        if w.where and asks_where(text):
+            bonus += w.where * self.faq_where
+        return bonus if bonus.any() else None
 
     def item_scores(self, text: str, qvec: np.ndarray, k: int = ITEM_CANDIDATES) -> tuple[
             list[tuple[str, float]], float, float]:
