@@ -112,8 +112,8 @@ class Engine:
                 self.phr_texts.append(normalize(p) or fold(p))
                 owner.append(n)
         self.phr_owner = np.array(owner, dtype=np.int64)
-        self.faq_denial = self.phrased_as(faqs, is_denial)
-        self.faq_where = self.phrased_as(faqs, asks_where)
+        self.faq_denial = self.phrased_as(is_denial)
+        self.faq_where = self.phrased_as(asks_where)
         self.qa_texts = [fold(faq_passage(f.question, f.answer)) for f in faqs]
         self.sent_texts: list[str] = []
         sown: list[int] = []
@@ -253,10 +253,13 @@ class Engine:
         qa_lead = float(qa[best] - np.delete(qa, best).max()) if n > 1 else 0.0
         return fused / w.faq_total, toks, coverage(self.faq_bm25, toks), qa_lead
 
-    @staticmethod
-    def phrased_as(faqs: list[Any], kind: Callable[[str], bool]) -> np.ndarray:
-        """1.0 for each entry with a phrasing of that kind, else 0.0."""
-        return np.array([any(kind(normalize(p) or fold(p)) for p in f.phrasings) for f in faqs], dtype=np.float32)
+    def phrased_as(self, kind: Callable[[str], bool]) -> np.ndarray:
+        """1.0 for each entry with a (normalised) phrasing of that kind, else 0.0."""
+        out = np.zeros(len(self.faq_ids), dtype=np.float32)
+        for text, owner in zip(self.phr_texts, self.phr_owner, strict=True):
+            if kind(text):
+                out[owner] = 1.0
+        return out
 
     def rank_bonus(self, text: str) -> np.ndarray | None:
         """What entries gain in the ranking (not in confidence) for the kind of message: entries phrased as a

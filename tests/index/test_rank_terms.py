@@ -16,7 +16,7 @@ from tests.index.conftest import copy_kb
 
 @pytest.fixture(scope="module")
 def engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
-    kb_dir = copy_kb(tmp_path_factory.mktemp("denial") / "kb", articles=0)
+    kb_dir = copy_kb(tmp_path_factory.mktemp("rank-terms") / "kb", articles=0)
     return Engine.build(load_kb(kb_dir), make_encoder(), tmp_path_factory.mktemp("idx"))
 
 
