@@ -19,7 +19,7 @@ from threadpoolctl import ThreadpoolController
 from index import calibrate, decide
 from index.bm25 import BM25
 from index.encoders import Encoder
-from index.intent import asks_where, buy_target, content_request, is_denial
+from index.intent import FACETS, buy_target, content_request, kinds_of
 from index.model import KnowledgeBase
 from index.normalize import fold, is_contentless, normalize
 from index.scoring import Weights, bm25_normalised, coverage, max_by_owner, soft_max_by_owner
@@ -112,8 +112,7 @@ class Engine:
                 self.phr_texts.append(normalize(p) or fold(p))
                 owner.append(n)
         self.phr_owner = np.array(owner, dtype=np.int64)
-        self.faq_denial = self.phrased_as(is_denial)
-        self.faq_where = self.phrased_as(asks_where)
+        self.faq_facets = {f.name: self.phrased_as(f.phrasing.search) for f in FACETS}
         self.qa_texts = [fold(faq_passage(f.question, f.answer)) for f in faqs]
         self.sent_texts: list[str] = []
         sown: list[int] = []
@@ -253,7 +252,7 @@ class Engine:
         qa_lead = float(qa[best] - np.delete(qa, best).max()) if n > 1 else 0.0
         return fused / w.faq_total, toks, coverage(self.faq_bm25, toks), qa_lead
 
-    def phrased_as(self, kind: Callable[[str], bool]) -> np.ndarray:
+    def phrased_as(self, kind: Callable[[str], object]) -> np.ndarray:
         """1.0 for each entry with a (normalised) phrasing of that kind, else 0.0."""
         out = np.zeros(len(self.faq_ids), dtype=np.float32)
         for text, owner in zip(self.phr_texts, self.phr_owner, strict=True):
@@ -262,15 +261,14 @@ class Engine:
         return out
 
     def rank_bonus(self, text: str) -> np.ndarray | None:
-        """What entries gain in the ranking (not in confidence) for the kind of message: entries phrased as a
-        refusal for one about a refusal, entries asking where for one asking where. Such a word makes an entry
-        likelier to be the right one, not the message likelier to be in scope."""
-        w = self.weights
+        """What entries gain in the ranking (not in confidence) for the kinds of account question a message is
+        (index.intent.FACETS): entries phrased as a refusal for one about a refusal, entries asking where for
+        one asking where, and so on. Such words make an entry likelier to be the right one, not the message
+        likelier to be in scope."""
         bonus = np.zeros(len(self.faq_ids), dtype=np.float32)
-        if w.denial and is_denial(text):
-            bonus += w.denial * self.faq_denial
-        if w.where and asks_where(text):
-            bonus += w.where * self.faq_where
+        if self.weights.facet:
+            for name in kinds_of(text):
+                bonus += self.weights.facet * self.faq_facets[name]
         return bonus if bonus.any() else None
 
     def item_scores(self, text: str, qvec: np.ndarray, k: int = ITEM_CANDIDATES) -> tuple[

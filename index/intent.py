@@ -57,12 +57,53 @@ _TRANSACTION_RE = re.compile(
     r"扣款|扣费|被扣|扣了钱|扣钱|续费|订单|发票|下单|"
     rf"{_PRICE}.{{0,12}}{_PAID_NOUNS}|{_PAID_NOUNS}.{{0,12}}{_PRICE}"
 )
-# A refusal or a failed outcome: 被驳回, 拒绝, 不给, 不让, 不同意, 没通过. Entries about what happens when
-# something is refused sit next to the entry for the thing itself (a refund vs. a refused refund), and the
-# encoder hears the topic far louder than the refusal.
-_DENIAL_RE = re.compile(r"驳回|拒绝|拒了|被拒|不给|不让|不同意|不通过|没通过|没过(?!期)|不批|不予")
-# Asking where something is (去哪输入, 从哪进去看): a question of place, answered by the entries that are one.
-_WHERE_RE = re.compile(r"在哪|哪里|去哪|哪儿|从哪|入口")
+
+# Kinds of account question that a message and an entry's phrasings can both be recognised as. Entries of
+# one kind sit next to entries on the same topic (a refund vs. a refused refund vs. when a refund arrives),
+# and the encoder hears the topic far louder than the kind; these words make an entry likelier to be the
+# one meant, never the message likelier to be in scope (see Engine.rank_bonus).
+_PAID = r"(?:付了|付过|付完|已付|已经付|付款成功|支付成功|扣了|扣款|扣费|success|paid)"
+_LOCKED = r"(?:还|但|却|可|又).{0,10}(?:买|购买|锁|看不了|打不开|没开通|没解锁|未开通|未解锁)"
+
+
+@dataclass(frozen=True)
+class Facet:
+    """One kind of account question: how a message says it, and how an entry's phrasing does."""
+
+    name: str
+    message: re.Pattern[str]
+    phrasing: re.Pattern[str]
+
+
+def _facet(name: str, message: str, phrasing: str | None = None) -> Facet:
+    return Facet(name, re.compile(message), re.compile(phrasing or message))
+
+
+FACETS = (
+    # a refusal or a failed outcome: 被驳回, 不给退, 没通过
+    _facet("refusal", r"驳回|拒绝|拒了|被拒|不给|不让|不同意|不通过|没通过|没过(?!期)|不批|不予"),
+    # asking where something is: 去哪输入, 从哪进去看
+    _facet("where", r"在哪|哪里|去哪|哪儿|从哪|入口"),
+    # bought, and the price dropped since: 149买的 今天活动价119, 刚下单就便宜了
+    _facet("price drop",
+           r"^(?=.*(?:买的|买了|下单|付了|付款|入手|购买)).*(?:降价|便宜了|差价|价保|价格保护|买贵|亏了|亏大|好亏|"
+           r"(?:今天|现在|一看|变成?|只要|活动价)\d+)",
+           r"降价|便宜了|差价|价保|价格保护|买贵"),
+    # bought for someone else: 开到他的微信上, 多买几份分给她们, 帮闺蜜付钱
+    _facet("gift",
+           r"(?:他|她|同事|朋友|闺蜜|家人|别人)的?(?:微信|号|账号)|分给|送给|送人|赠送|礼物|代买|代付|"
+           r"(?:给|帮)(?:我?爸|我?妈|朋友|同事|闺蜜|别人|家人|对象|老公|老婆|男朋友|女朋友|他|她).{0,4}(?:买|付)",
+           r"送给|送人|赠送|送课|礼物|代买|(?:给|帮)别人买"),
+    # when or where a refund arrives: 退的钱要等几个工作日, 退款会退到哪里
+    _facet("refund arrival", r"退.{0,8}(?:到账|工作日|多久|几天|退到|什么时候到)|退款进度",
+           r"^(?=.*退).*(?:到账|多久|进度|退到|什么时候)"),
+    # paid, and the content is still locked: 付完钱点进去还让我买
+    _facet("paid but locked", f"{_PAID}.*{_LOCKED}"),
+    # what a membership brings: 有什么好处, 每个月送券吗, 划算吗
+    _facet("benefits", r"好处|特权|权益|福利(?:有|是|都)|送.{0,4}券|划算|值不值|值得",
+           r"好处|特权|权益|福利|有什么用|能干嘛|值不值|享受什么"),
+)
+
 _CLAUSE_RE = re.compile(r"[\s,.!?~，。！？～、;；]+")
 _BUY_RE = re.compile(
     r"^(?:我)?(?:想|要|想要|打算)?(?:购买|买|下单|订购|入手)(?:一下|一个|一份|一门|一篇|这个|这门|这篇|那个)?\s*(.+)$"
@@ -106,11 +147,6 @@ def buy_target(text: str) -> str | None:
     return target or None
 
 
-def is_denial(text: str) -> bool:
-    """Whether a normalised text speaks of a refusal or a failed outcome."""
-    return bool(_DENIAL_RE.search(text))
-
-
-def asks_where(text: str) -> bool:
-    """Whether a normalised text asks where something is."""
-    return bool(_WHERE_RE.search(text))
+def kinds_of(text: str) -> list[str]:
+    """The names of the FACETS a normalised message is recognised as."""
+    return [f.name for f in FACETS if f.message.search(text)]

@@ -20,8 +20,8 @@ class Weights:
     sentence: float = 0.7      # best match among the sentences of the entry's answer
     faq_bm25: float = 0.1     # normalised BM25 over the entry's phrasings, tags and answer
     paraphrase_shrink: float = 0.1  # FAQ views compared after shrinking the directions phrasings vary in
-    denial: float = 0.02       # a message about a refusal: entries phrased as one rank this much higher
-    where: float = 0.02        # a message asking where: entries phrased as such a question rank this much higher
+    facet: float = 0.02        # a message of one kind (a refusal, a where-question, index.intent.FACETS):
+                               # entries phrased as that kind rank this much higher
     item_bm25: float = 0.1     # normalised BM25 over the item's title, tags, summary
     item_neighbour: float = 0.6  # items close to the best match move up: + this * (cosine to the best - 1)
 

@@ -1,4 +1,5 @@
-"""Ranking terms for the kind of message: refusals favour refusal entries, where-questions where-entries."""
+"""Ranking terms for the kind of account question: a refusal favours refusal entries, a where-question
+where-entries, a price drop the price-protection entry, and so on (index.intent.FACETS)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,24 @@ import pytest
 
 from index import Engine, load_kb, make_encoder
 from index.decide import decide
-from index.intent import content_request, is_denial
+from index.intent import FACETS, content_request, kinds_of
 from index.normalize import normalize
 from tests.index.conftest import copy_kb
+
+RECOGNISED = [
+    ("refusal", "退款被驳回了"), ("refusal", "为啥不给我退"), ("refusal", "售后不同意"),
+    ("refusal", "审核没过 还能再申请吗"), ("refusal", "申请被拒了"),
+    ("where", "付了钱的课去哪找啊"), ("where", "兑换码从哪输入"),
+    ("price drop", "上个月299买的训练营 现在只要199"), ("price drop", "我刚下单就降价了"),
+    ("gift", "想给我妈买一门课 能开到她的微信吗"), ("gift", "可以买两份分给室友吗"),
+    ("refund arrival", "退款申请好几天了 钱退到哪去了"), ("refund arrival", "退的钱多久到账"),
+    ("paid but locked", "付完款了点开还是让我购买"), ("paid but locked", "钱扣了但是打开还是锁着"),
+    ("benefits", "开会员有啥好处"), ("benefits", "年卡值不值得买"),
+]
+UNRECOGNISED = [
+    "怎么申请退款", "会员还没过期 能升级吗", "给我推荐点课", "这门课多少钱", "现在买有优惠吗",
+    "公司发的福利卡怎么用", "付款一直失败", "退款有手续费吗",
+]
 
 
 @pytest.fixture(scope="module")
@@ -20,26 +36,51 @@ def engine(tmp_path_factory: pytest.TempPathFactory) -> Engine:
     return Engine.build(load_kb(kb_dir), make_encoder(), tmp_path_factory.mktemp("idx"))
 
 
-@pytest.mark.parametrize("text", ["退款被驳回了", "为啥不给我退", "售后不同意", "审核没过 还能再申请吗", "申请被拒了"])
-def test_refusals_are_recognised(text: str) -> None:
-    assert is_denial(text)
+@pytest.mark.parametrize(("kind", "text"), RECOGNISED)
+def test_messages_of_a_kind_are_recognised(kind: str, text: str) -> None:
+    assert kind in kinds_of(normalize(text))
 
 
-@pytest.mark.parametrize("text", ["怎么申请退款", "会员还没过期 能升级吗", "给我推荐点课", "钱扣了课没开"])
-def test_other_messages_are_not_refusals(text: str) -> None:
-    assert not is_denial(text)
+@pytest.mark.parametrize("text", UNRECOGNISED)
+def test_other_messages_are_of_no_kind(text: str) -> None:
+    assert kinds_of(normalize(text)) == []
 
 
-def test_entries_phrased_as_a_refusal_rank_higher_on_a_refusal_only(engine: Engine) -> None:
-    rejected, refund = engine.faq_ids.index("refund-rejected"), engine.faq_ids.index("refund-how")
-    assert engine.faq_denial[rejected] == 1.0 and engine.faq_denial[refund] == 0.0
-    bonus = engine.rank_bonus(normalize("申请的退款被拒绝了 凭什么"))
-    assert bonus is not None and np.allclose(bonus, engine.weights.denial * engine.faq_denial)
+@pytest.mark.parametrize(("kind", "entry", "neighbour"), [
+    ("refusal", "refund-rejected", "refund-how"),
+    ("where", "purchased-where", "refund-how"),
+    ("price drop", "price-protection", "bundle-upgrade"),
+    ("gift", "buy-as-gift", "member-share-account"),
+    ("refund arrival", "refund-arrival", "refund-how"),
+    ("paid but locked", "pay-charged-not-unlocked", "pay-failed"),
+    ("benefits", "member-benefits", "member-validity"),
+])
+def test_entries_are_flagged_by_their_phrasings(engine: Engine, kind: str, entry: str, neighbour: str) -> None:
+    flags = engine.faq_facets[kind]
+    assert flags[engine.faq_ids.index(entry)] == 1.0 and flags[engine.faq_ids.index(neighbour)] == 0.0
+
+
+def test_the_bonus_adds_the_flags_of_every_kind_the_message_is(engine: Engine) -> None:
+    text = normalize("退款被驳回了 去哪申诉")
+    bonus = engine.rank_bonus(text)
+    expected = engine.weights.facet * (engine.faq_facets["refusal"] + engine.faq_facets["where"])
+    assert bonus is not None and np.allclose(bonus, expected)
     assert engine.rank_bonus(normalize("课不想学了 钱能退回来吗")) is None
-    assert engine.understand("申请的退款被拒绝了 凭什么").candidates[0] == "refund-rejected"
+    assert {f.name for f in FACETS} == set(engine.faq_facets)
 
 
-def test_the_refusal_term_reorders_entries_without_raising_confidence(engine: Engine) -> None:
+@pytest.mark.parametrize(("text", "entry"), [
+    ("申请的退款被拒绝了 凭什么", "refund-rejected"),
+    ("上个月299买的训练营 现在只要199 好亏", "price-protection"),
+    ("想给我妈买一门课 能开到她的微信吗", "buy-as-gift"),
+    ("付完款了点开还是让我购买", "pay-charged-not-unlocked"),
+])
+def test_a_message_of_a_kind_ranks_that_entry_first(engine: Engine, text: str, entry: str) -> None:
+    # each of these ranks a neighbouring entry first without the term
+    assert engine.understand(text).candidates[0] == entry
+
+
+def test_the_term_reorders_entries_without_raising_confidence(engine: Engine) -> None:
     text = normalize("申请的退款被拒绝了 凭什么")
     sig = engine.signals(text)
     assert sig.faq_bonus is not None
@@ -48,11 +89,3 @@ def test_the_refusal_term_reorders_entries_without_raising_confidence(engine: En
     req = content_request(text)
     assert decide(engine, flipped, req).candidates[0] == engine.faq_ids[int(np.argmin(sig.faq))]
     assert decide(engine, flipped, req).scores["d_faq"] == decide(engine, plain, req).scores["d_faq"]
-
-
-def test_entries_asking_where_rank_higher_on_a_where_question(engine: Engine) -> None:
-    where = engine.faq_ids.index("purchased-where")
-    assert engine.faq_where[where] == 1.0
-    bonus = engine.rank_bonus(normalize("付了钱的课去哪找啊"))
-    assert bonus is not None and np.allclose(bonus, engine.weights.where * engine.faq_where)
-    assert engine.rank_bonus(normalize("课不想学了 钱能退回来吗")) is None
