@@ -62,7 +62,7 @@ _TRANSACTION_RE = re.compile(
 # one kind sit next to entries on the same topic (a refund vs. a refused refund vs. when a refund arrives),
 # and the encoder hears the topic far louder than the kind; these words make an entry likelier to be the
 # one meant, never the message likelier to be in scope (see Engine.rank_bonus).
-_PAID = r"(?:付了|付过|付完|已付|已经付|付款成功|支付成功|扣了|扣款|扣费|success|paid)"
+_PAID = r"(?:付了|付过|付完|已付|已经付|付款.{0,4}成功|支付成功|扣了|扣款|扣费|success|paid)"
 _LOCKED = r"(?:还|但|却|可|又).{0,10}(?:买|购买|锁|看不了|打不开|没开通|没解锁|未开通|未解锁)"
 
 

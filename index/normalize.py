@@ -28,6 +28,18 @@ PLEASANTRIES = (
     "嘿嘿", "呵呵", "赞", "太棒了", "好棒", "棒", "厉害", "老师", "小编", "亲", "您", "你", "啦", "了", "呀", "啊",
     "哈喽", "你好", "您好", "在吗",
 )
+# English words subscribers mix into Chinese for buying and membership, read as the Chinese words knowledge
+# bases write: 「vip有什么特权」, 「paid already 但是课程没解锁」, 「申请了个人 invoice」. Only words for what every
+# paid-content account sells and charges, so a domain's own English (PPT, email, video) stays as it is.
+ENGLISH_TERMS = {
+    "vip": "会员", "member": "会员", "membership": "会员", "refund": "退款", "invoice": "发票", "receipt": "收据",
+    "payment": "付款", "pay": "付款", "paid": "已付款", "price": "价格", "discount": "优惠", "coupon": "优惠券",
+    "course": "课程", "gift": "礼物", "renew": "续费", "subscribe": "订阅", "subscription": "订阅",
+    "unlock": "解锁", "customer service": "客服",
+}
+_ENGLISH_RE = re.compile(
+    r"(?<![a-z])(" + "|".join(sorted(map(re.escape, ENGLISH_TERMS), key=len, reverse=True)) + r")(?![a-z])"
+)
 _PLEASANTRY_RE = re.compile("|".join(sorted(map(re.escape, PLEASANTRIES), key=len, reverse=True)))
 
 
@@ -63,7 +75,7 @@ def strip_fillers(text: str) -> str:
 
 def normalize(text: str) -> str:
     """The canonical form of a message used for every match."""
-    return strip_fillers(fold(text))
+    return _ENGLISH_RE.sub(lambda m: ENGLISH_TERMS[m.group(1)], strip_fillers(fold(text)))
 
 
 def is_blank(text: str) -> bool:

@@ -19,6 +19,19 @@ def test_emoji_and_fillers_removed() -> None:
     assert normalize("请问客服在哪") == "客服在哪"
 
 
+def test_english_words_for_buying_and_membership_read_as_chinese() -> None:
+    assert normalize("VIP有什么特权") == "会员有什么特权"
+    assert normalize("Paid already 但是课程没解锁") == "已付款 already 但是课程没解锁"
+    assert normalize("申请了个人 invoice 几天能收到") == "申请了个人 发票 几天能收到"
+    assert normalize("customer service 在吗") == "客服 在吗"
+
+
+def test_other_english_stays_english() -> None:
+    assert normalize("PPT配色怎么做") == "ppt配色怎么做"
+    assert normalize("paypal能付吗") == "paypal能付吗"
+    assert normalize("members-only 的 video") == "members-only 的 video"
+
+
 def test_contentless() -> None:
     assert is_contentless("。。。。") and is_contentless("1111") and is_contentless("")
     assert not is_contentless("退款")
