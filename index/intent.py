@@ -97,6 +97,9 @@ FACETS = (
     # when or where a refund arrives: 退的钱要等几个工作日, 退款会退到哪里
     _facet("refund arrival", r"退.{0,8}(?:到账|工作日|多久|几天|退到|什么时候到)|退款进度",
            r"^(?=.*退).*(?:到账|多久|进度|退到|什么时候)"),
+    # charged for a renewal, and wants it back: 连续包年没关 昨天扣了178 能还给我吗
+    _facet("charge refund", r"^(?=.*(?:自动续|(?<!手)续费|续了|连续包|被扣|扣了|扣款|扣费|扣钱)).*(?:退|还给我|要回)",
+           r"^(?=.*(?:(?<!手)续费|续了|自动扣|扣款|扣费|被扣|扣钱|扣的钱)).*退"),
     # paid, and the content is still locked: 付完钱点进去还让我买
     _facet("paid but locked", f"{_PAID}.*{_LOCKED}"),
     # what a membership brings: 有什么好处, 每个月送券吗, 划算吗

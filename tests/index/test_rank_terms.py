@@ -21,6 +21,7 @@ RECOGNISED = [
     ("price drop", "上个月299买的训练营 现在只要199"), ("price drop", "我刚下单就降价了"),
     ("gift", "想给我妈买一门课 能开到她的微信吗"), ("gift", "可以买两份分给室友吗"),
     ("refund arrival", "退款申请好几天了 钱退到哪去了"), ("refund arrival", "退的钱多久到账"),
+    ("charge refund", "自动续费又扣了我一个月 能退吗"), ("charge refund", "被扣了30块 能还给我吗"),
     ("paid but locked", "付完款了点开还是让我购买"), ("paid but locked", "钱扣了但是打开还是锁着"),
     ("benefits", "开会员有啥好处"), ("benefits", "年卡值不值得买"),
 ]
@@ -52,6 +53,7 @@ def test_other_messages_are_of_no_kind(text: str) -> None:
     ("price drop", "price-protection", "bundle-upgrade"),
     ("gift", "buy-as-gift", "member-share-account"),
     ("refund arrival", "refund-arrival", "refund-how"),
+    ("charge refund", "autorenew-charged-refund", "autorenew-cancel"),
     ("paid but locked", "pay-charged-not-unlocked", "pay-failed"),
     ("benefits", "member-benefits", "member-validity"),
 ])
