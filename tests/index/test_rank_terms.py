@@ -23,11 +23,12 @@ RECOGNISED = [
     ("refund arrival", "退款申请好几天了 钱退到哪去了"), ("refund arrival", "退的钱多久到账"),
     ("charge refund", "自动续费又扣了我一个月 能退吗"), ("charge refund", "被扣了30块 能还给我吗"),
     ("paid but locked", "付完款了点开还是让我购买"), ("paid but locked", "钱扣了但是打开还是锁着"),
+    ("payment failed", "点了付款一直转圈"), ("payment failed", "微信支付失败是怎么回事"),
     ("benefits", "开会员有啥好处"), ("benefits", "年卡值不值得买"),
 ]
 UNRECOGNISED = [
     "怎么申请退款", "会员还没过期 能升级吗", "给我推荐点课", "这门课多少钱", "现在买有优惠吗",
-    "公司发的福利卡怎么用", "付款一直失败", "退款有手续费吗",
+    "公司发的福利卡怎么用", "可以用什么方式付款", "退款有手续费吗",
 ]
 
 
@@ -55,6 +56,7 @@ def test_other_messages_are_of_no_kind(text: str) -> None:
     ("refund arrival", "refund-arrival", "refund-how"),
     ("charge refund", "autorenew-charged-refund", "autorenew-cancel"),
     ("paid but locked", "pay-charged-not-unlocked", "pay-failed"),
+    ("payment failed", "pay-failed", "pay-charged-not-unlocked"),
     ("benefits", "member-benefits", "member-validity"),
 ])
 def test_entries_are_flagged_by_their_phrasings(engine: Engine, kind: str, entry: str, neighbour: str) -> None:
