@@ -21,7 +21,7 @@ from index.bm25 import BM25
 from index.encoders import Encoder
 from index.intent import FACETS, buy_target, content_request, kinds_of
 from index.model import KnowledgeBase
-from index.normalize import fold, is_contentless, normalize
+from index.normalize import fold, is_contentless, normalize, plain, read_english
 from index.scoring import Weights, bm25_normalised, coverage, max_by_owner, soft_max_by_owner
 from index.titles import TitleMatcher
 from index.tokenize import kb_words, make_tokenizer, tokens
@@ -318,10 +318,11 @@ class Engine:
     def understand(self, text: str) -> Understanding:
         """Decide what a subscriber's text message wants."""
         t0 = time.perf_counter()
-        norm = normalize(text)
+        written = plain(text)
+        norm = read_english(written)
         if is_contentless(norm):
             return Understanding("fallback", debug={"norm": norm, "why": "empty"})
-        target = buy_target(norm)
+        target = buy_target(written)    # a title or id is named as written: 「买 vip-guide」
         if target:
             hit = self.find_item_by_title(target)
             if hit:

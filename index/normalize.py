@@ -73,9 +73,19 @@ def strip_fillers(text: str) -> str:
     return text
 
 
+def plain(text: str) -> str:
+    """A message folded and without its greetings and thanks, its words as written (for naming a title)."""
+    return strip_fillers(fold(text))
+
+
+def read_english(text: str) -> str:
+    """A folded text with its English words for buying and membership (ENGLISH_TERMS) in Chinese."""
+    return _ENGLISH_RE.sub(lambda m: ENGLISH_TERMS[m.group(1)], text)
+
+
 def normalize(text: str) -> str:
     """The canonical form of a message used for every match."""
-    return _ENGLISH_RE.sub(lambda m: ENGLISH_TERMS[m.group(1)], strip_fillers(fold(text)))
+    return read_english(plain(text))
 
 
 def is_blank(text: str) -> bool:

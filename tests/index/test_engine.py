@@ -57,6 +57,19 @@ def test_buy_by_title(engine: Engine) -> None:
     assert engine.find_item_by_title("完全无关的东西") is None
 
 
+def test_buy_names_a_title_or_id_as_written_even_with_english_commerce_words(tmp_path: Path) -> None:
+    kb_dir = tmp_path / "kb"
+    (kb_dir / "articles").mkdir(parents=True)
+    src = sorted((Path(__file__).resolve().parents[2] / "knowledge" / "articles").glob("*.md"))[0]
+    text = src.read_text(encoding="utf-8").split("\n")
+    text[1], text[2] = "id: vip-course-guide", "title: VIP Course 完全指南"
+    (kb_dir / "articles" / "guide.md").write_text("\n".join(text), encoding="utf-8")
+    eng = Engine.build(load_kb(kb_dir), make_encoder(), tmp_path / "idx")
+    for message in ("买 vip-course-guide", "购买《VIP Course 完全指南》"):
+        u = eng.understand(message)
+        assert u.kind == "buy" and u.items[0][0] == "vip-course-guide", message
+
+
 def test_index_is_reused_and_rebuilt_on_change(kb_copy: Path, tmp_path: Path) -> None:
     kb_dir = kb_copy
     idx = tmp_path / "idx"
