@@ -58,6 +58,10 @@ def test_content_request_patterns() -> None:
     assert req.explicit and "pandas" in req.topic and "课" not in req.topic
     assert content_request("想学机器学习").topic == "机器学习"
     assert not content_request("怎么申请退款").explicit
+    for text in ("求一份8个月宝宝的作息表", "找一份面试自我介绍模板", "求个露营装备清单"):
+        assert content_request(text).explicit, text
+    for text in ("求一份发票", "课程表在哪看", "找不到我的订单清单了"):
+        assert not content_request(text).explicit, text
     assert content_request("有没有摄影师资格证的培训").topic == "摄影师资格证"
     assert content_request("有没有减脂训练营").topic == "减脂"
     assert not content_request("训练营结束了视频还能回看吗").explicit
