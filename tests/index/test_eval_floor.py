@@ -3,8 +3,7 @@
 Two KBs are the shared dev KBs (skipped when they are not beside the checkout; set DEVKB_ROOT to their
 folder); the held-out ones in other domains ship in bench/kbs. Each test builds a full index (20-40 s).
 The targets themselves are benchmarks recorded in BENCHMARKS.md; each floor is what the shipped defaults
-measure, less one or two queries of slack
-(a boundary query can move between runs of the encoder)."""
+measure, less one or two queries of slack (a query on a gate's boundary can move after an index rebuild)."""
 
 from __future__ import annotations
 
