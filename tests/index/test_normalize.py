@@ -78,7 +78,7 @@ def test_talk_about_buying_content_is_a_transaction_and_money_alone_is_not() -> 
                  "刚付完钱还是让我购买", "报了你们的写作课 能保证上7分吗", "发票怎么开", "莫名其妙被扣了22块"):
         assert content_request(text).transaction, text
     for text in ("月薪8000块怎么存钱", "信用卡分期划算吗", "支付宝里的基金怎么选", "买了个闪光灯 一打人脸惨白",
-                 "黄金太贵了还能买吗", "戚风出炉倒扣了还是塌"):
+                 "黄金太贵了还能买吗", "戚风出炉倒扣了还是塌", "跨行转账手续费怎么算"):
         assert not content_request(text).transaction, text
 
 
