@@ -50,11 +50,12 @@ _SERVICE_RE = re.compile(
 # ("课…买的", "报了…训练营", "这门课有点贵"). A question about buying is an account question, even when it
 # names the course it is about. Money on its own (amounts, cards, instalments) is not enough: in a finance
 # or shopping account it is the topic itself.
+_RENEWAL = r"(?<!手)续费"     # a renewal charge, not a fee (手续费)
 _PAID_NOUNS = r"(?:课|文章|专栏|会员|训练营|内容)"
 _PRICE = r"(?:买|购|报名|报了|原价|降价|活动价|便宜了|(?:有点|太|好|这么|挺|真|很|比较)贵|贵了)"
 _TRANSACTION_RE = re.compile(
     r"退款|退钱|退费|(?:能|可以|可不可以)退|退不|退吗|不给退|不让退|驳回|付款|付钱|付[了过完]|支付(?!宝)|"
-    r"扣款|扣费|被扣|扣了钱|扣钱|(?<!手)续费|订单|发票|下单|"
+    rf"扣款|扣费|被扣|扣了钱|扣钱|{_RENEWAL}|订单|发票|下单|"
     rf"{_PRICE}.{{0,12}}{_PAID_NOUNS}|{_PAID_NOUNS}.{{0,12}}{_PRICE}"
 )
 
@@ -98,8 +99,8 @@ FACETS = (
     _facet("refund arrival", r"退.{0,8}(?:到账|工作日|多久|几天|退到|什么时候到)|退款进度",
            r"^(?=.*退).*(?:到账|多久|进度|退到|什么时候)"),
     # charged for a renewal, and wants it back: 连续包年没关 昨天扣了178 能还给我吗
-    _facet("charge refund", r"^(?=.*(?:自动续|(?<!手)续费|续了|连续包|被扣|扣了|扣款|扣费|扣钱)).*(?:退|还给我|要回)",
-           r"^(?=.*(?:(?<!手)续费|续了|自动扣|扣款|扣费|被扣|扣钱|扣的钱)).*退"),
+    _facet("charge refund", rf"^(?=.*(?:自动续|{_RENEWAL}|续了|连续包|被扣|扣了|扣款|扣费|扣钱)).*(?:退|还给我|要回)",
+           rf"^(?=.*(?:{_RENEWAL}|续了|自动扣|扣款|扣费|被扣|扣钱|扣的钱)).*退"),
     # paid, and the content is still locked: 付完钱点进去还让我买
     _facet("paid but locked", f"{_PAID}.*{_LOCKED}"),
     # the payment itself failed: 付款那一步死活过不去, 回来就付不了了
