@@ -265,10 +265,10 @@ class Engine:
         (index.intent.FACETS): entries phrased as a refusal for one about a refusal, entries asking where for
         one asking where, and so on. Such words make an entry likelier to be the right one, not the message
         likelier to be in scope."""
-        bonus = np.zeros(len(self.faq_ids), dtype=np.float32)
-        if self.weights.facet:
-            for name in kinds_of(text):
-                bonus += self.weights.facet * self.faq_facets[name]
+        names = kinds_of(text) if self.weights.facet else []
+        if not names:
+            return None
+        bonus = self.weights.facet * sum(self.faq_facets[name] for name in names)
         return bonus if bonus.any() else None
 
     def item_scores(self, text: str, qvec: np.ndarray, k: int = ITEM_CANDIDATES) -> tuple[
