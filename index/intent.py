@@ -65,6 +65,7 @@ _TRANSACTION_RE = re.compile(
 # one meant, never the message likelier to be in scope (see Engine.rank_bonus).
 _PAID = r"(?:付了|付过|付完|已付|已经付|付款.{0,4}成功|支付成功|扣了|扣款|扣费|success|paid)"
 _LOCKED = r"(?:还|但|却|可|又).{0,10}(?:买|购买|锁|看不了|打不开|没开通|没解锁|未开通|未解锁)"
+_WANTS_BACK = r"(?<!不用)(?<!不要)(?<!不想)(?<!无需)(?<!不必)(?<!别)(?:退|还给我|要回)"   # but not 「这个月的不用退」
 
 
 @dataclass(frozen=True)
@@ -99,7 +100,8 @@ FACETS = (
     _facet("refund arrival", r"退.{0,8}(?:到账|工作日|多久|几天|退到|什么时候到)|退款进度",
            r"^(?=.*退).*(?:到账|多久|进度|退到|什么时候)"),
     # charged for a renewal, and wants it back: 连续包年没关 昨天扣了178 能还给我吗
-    _facet("charge refund", rf"^(?=.*(?:自动续|{_RENEWAL}|续了|连续包|被扣|扣了|扣款|扣费|扣钱)).*(?:退|还给我|要回)",
+    _facet("charge refund",
+           rf"^(?=.*(?<!不是)(?:自动续|{_RENEWAL}|续了|连续包|被扣|扣了|扣款|扣费|扣钱)).*{_WANTS_BACK}",
            rf"^(?=.*(?:{_RENEWAL}|续了|自动扣|扣款|扣费|被扣|扣钱|扣的钱)).*退"),
     # paid, and the content is still locked: 付完钱点进去还让我买
     _facet("paid but locked", f"{_PAID}.*{_LOCKED}"),
@@ -107,6 +109,8 @@ FACETS = (
     _facet("payment failed",
            r"付不了|付不出|付不上|支付失败|付款失败|(?:付款|支付|付钱).{0,8}(?:过不去|不成功|失败|没反应|卡住|转圈)",
            r"付不了|支付失败|付款失败|(?:付款|支付).{0,6}(?:不成功|失败|没反应)"),
+    # a person rather than the bot: 有真人吗, 机器人答非所问, 转人工 (not 人工智能)
+    _facet("human", r"真人|人工(?!智能)|活人|机器人", r"真人|人工(?!智能)|活人|客服"),
     # what a membership brings: 有什么好处, 每个月送券吗, 划算吗
     _facet("benefits", r"好处|特权|权益|福利(?:有|是|都)|送.{0,4}券|划算|值不值|值得",
            r"好处|特权|权益|福利|有什么用|能干嘛|值不值|享受什么"),

@@ -27,6 +27,8 @@ FLOORS = {
     "pets": {"answered": 0.85, "oos": 0.19, "ndcg": 0.77},
     "cooking": {"answered": 0.89, "oos": 0.19, "ndcg": 0.89},
     "workplace": {"answered": 0.87, "oos": 0.094, "ndcg": 0.85},
+    "insurance": {"answered": 0.90, "oos": 0.25, "ndcg": 0.80},
+    "renovation": {"answered": 0.80, "oos": 0.34, "ndcg": 0.76},
 }
 PLACES = {"devkb": SHARED, "devkb-fitness": SHARED}
 
