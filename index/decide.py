@@ -68,6 +68,8 @@ def decide(engine: Engine, sig: Signals, req: ContentRequest) -> Understanding:
     s2 = float(top_two[1]) if len(order) > 1 else -1.0
     i1 = sig.items[0][1] if sig.items else -9.0
     d_faq = float(faq_confidence(s1, s2, sig.faq_qa_lead, policy)) - g["faq"] if len(order) else -9.0
+    if sig.unanswerable:        # about a feature the FAQ never mentions: no entry answers it, however close
+        d_faq = -9.0
     d_item = i1 - (g["request"] if req.explicit else g["item"])
     cands = [engine.faq_ids[i] for i in order[:3]]
     scores = {"faq1": s1, "faq2": s2, "item1": i1, "d_faq": d_faq, "d_item": d_item,

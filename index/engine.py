@@ -19,7 +19,7 @@ from threadpoolctl import ThreadpoolController
 from index import calibrate, decide
 from index.bm25 import BM25
 from index.encoders import Encoder
-from index.intent import FACETS, buy_target, content_request, kinds_of
+from index.intent import FACETS, FEATURES, buy_target, content_request, features_of, kinds_of
 from index.model import KnowledgeBase
 from index.normalize import fold, is_contentless, normalize, plain, read_english
 from index.scoring import Weights, bm25_normalised, coverage, max_by_owner, soft_max_by_owner
@@ -73,6 +73,7 @@ class Signals:
     item_dense_top: float
     topic_cov: float = 1.0     # share of the content topic's words the catalogue's text uses (general idf)
     faq_bonus: np.ndarray | None = None   # added to `faq` for ranking the entries only (see Engine.rank_bonus)
+    unanswerable: bool = False  # the message asks about an account feature the FAQ never mentions
 
 
 def faq_passage(question: str, answer: str) -> str:
@@ -113,6 +114,9 @@ class Engine:
                 owner.append(n)
         self.phr_owner = np.array(owner, dtype=np.int64)
         self.faq_facets = {f.name: self.phrased_as(f.phrasing.search) for f in FACETS}
+        # what the entries are about, not what their answers mention in passing (「提供账号昵称或会员编号」)
+        about = normalize(" ".join(" ".join([*f.phrasings, *f.tags]) for f in faqs))
+        self.faq_features = {f.name for f in FEATURES if f.faq.search(about)}
         self.qa_texts = [fold(faq_passage(f.question, f.answer)) for f in faqs]
         self.sent_texts: list[str] = []
         sown: list[int] = []
@@ -312,7 +316,8 @@ class Engine:
         faq, ftoks, fcov, qa_lead = self.faq_scores(text, vecs[0])
         items, icov, itop = self.item_scores(texts[-1], vecs[-1])
         tcov = topic_coverage(self.catalogue_words, tokens(self.tok, topic)) if topic else 1.0
-        return Signals(text, faq, ftoks, fcov, qa_lead, items, icov, itop, tcov, self.rank_bonus(text))
+        unanswerable = any(f.name not in self.faq_features for f in features_of(text))
+        return Signals(text, faq, ftoks, fcov, qa_lead, items, icov, itop, tcov, self.rank_bonus(text), unanswerable)
 
     # public API ----------------------------------------------------------------
     def understand(self, text: str) -> Understanding:
