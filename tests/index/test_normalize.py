@@ -71,6 +71,10 @@ def test_content_request_patterns() -> None:
     assert not content_request("这门课有没有字幕").explicit
     assert not content_request("我把入园课推荐给同事 她也买了 我能拿到点啥").explicit
     assert not content_request("推荐好友有奖励吗").explicit
+    for text in ("推荐给朋友有奖励吗", "推荐给同事这门课 她买了我有奖励吗", "推荐给闺蜜的课 能返现吗"):
+        assert not content_request(text).explicit, text
+    assert content_request("推荐给我几门课") == content_request("推荐一下")      # a bare request: the profile decides
+    assert content_request("推荐给父母买保险的课").topic == "父母买保险"
 
 
 def test_talk_about_buying_content_is_a_transaction_and_money_alone_is_not() -> None:
