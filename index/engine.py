@@ -115,8 +115,7 @@ class Engine:
         self.phr_owner = np.array(owner, dtype=np.int64)
         self.faq_facets = {f.name: self.phrased_as(f.phrasing.search) for f in FACETS}
         # what the entries are about, not what their answers mention in passing (「提供账号昵称或会员编号」)
-        about = normalize(" ".join(" ".join([*f.phrasings, *f.tags]) for f in faqs))
-        self.faq_features = {f.name for f in FEATURES if f.faq.search(about)}
+        self.faq_features = {f.name for f in FEATURES if self.phrased_as(f.phrasing.search).any()}
         self.qa_texts = [fold(faq_passage(f.question, f.answer)) for f in faqs]
         self.sent_texts: list[str] = []
         sown: list[int] = []

@@ -72,7 +72,8 @@ _WANTS_BACK = r"(?<!不用)(?<!不要)(?<!不想)(?<!无需)(?<!不必)(?<!别)(
 
 @dataclass(frozen=True)
 class Facet:
-    """One kind of account question: how a message says it, and how an entry's phrasing does."""
+    """One kind of account question, or one account feature: how a message says it, and how an entry's
+    phrasing does."""
 
     name: str
     message: re.Pattern[str]
@@ -118,35 +119,22 @@ FACETS = (
            r"好处|特权|权益|福利|有什么用|能干嘛|值不值|享受什么"),
 )
 
-@dataclass(frozen=True)
-class Feature:
-    """An account feature: how a message asks about it, and how an FAQ entry's phrasings name it."""
-
-    name: str
-    message: re.Pattern[str]
-    faq: re.Pattern[str]
-
-
-def _feature(name: str, message: str, faq: str | None = None) -> Feature:
-    return Feature(name, re.compile(message), re.compile(faq or message))
-
-
 _PLATFORMS = r"抖音|快手|小红书|b站|哔哩哔哩|喜马拉雅|视频号|知乎"
 
 # Features of an account that not every account has: points, closing the account, an affiliate scheme, a
-# profile, a presence on other platforms, taking submissions. A KB whose FAQ never names one has no answer
-# about it, however close a question's wording comes to an entry (「积分怎么兑换礼品」 and the redeem-code
+# profile, a presence on other platforms, taking submissions. A KB none of whose entries' phrasings names one
+# has no answer about it, however close a question's wording comes to an entry (「积分怎么兑换礼品」 and the redeem-code
 # entry share only 兑换). Where the subscriber saw the account (「小红书上刷到你们的课」) is not a question
 # about the platform.
 FEATURES = (
-    _feature("points", r"积分"),
-    _feature("closing the account",
-             r"注销(?:账号|帐号|账户|用户|会员号)|(?:账号|帐号|账户)(?:怎么|如何|能不能|能|可以|要)?(?:注销|销户)",
-             r"注销|销户"),
-    _feature("affiliate", r"分销|佣金|返佣|提成|推广员", r"分销|佣金|返佣|提成|推广|邀请|推荐有奖|返现"),
-    _feature("profile", r"昵称|头像"),
-    _feature("other platforms", rf"(?:{_PLATFORMS})(?!.{{0,4}}(?:看到|刷到|看见|推荐))", _PLATFORMS),
-    _feature("submissions", r"投稿|约稿|征稿"),
+    _facet("points", r"积分"),
+    _facet("closing the account",
+           r"注销(?:账号|帐号|账户|用户|会员号)|(?:账号|帐号|账户)(?:怎么|如何|能不能|能|可以|要)?(?:注销|销户)",
+           r"注销|销户"),
+    _facet("affiliate", r"分销|佣金|返佣|提成|推广员", r"分销|佣金|返佣|提成|推广|邀请|推荐有奖|返现"),
+    _facet("profile", r"昵称|头像"),
+    _facet("other platforms", rf"(?:{_PLATFORMS})(?!.{{0,4}}(?:看到|刷到|看见|推荐))", _PLATFORMS),
+    _facet("submissions", r"投稿|约稿|征稿"),
 )
 
 _CLAUSE_RE = re.compile(r"[\s,.!?~，。！？～、;；]+")
@@ -197,6 +185,6 @@ def kinds_of(text: str) -> list[str]:
     return [f.name for f in FACETS if f.message.search(text)]
 
 
-def features_of(text: str) -> list[Feature]:
+def features_of(text: str) -> list[Facet]:
     """The account FEATURES a normalised message asks about."""
     return [f for f in FEATURES if f.message.search(text)]
