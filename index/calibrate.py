@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from functools import lru_cache
 from importlib import resources
 from typing import TYPE_CHECKING
@@ -21,6 +22,11 @@ def offtopic_messages() -> tuple[str, ...]:
     """The shipped off-topic/chit-chat messages (index/data/offtopic.txt)."""
     text = resources.files("index").joinpath("data/offtopic.txt").read_text(encoding="utf-8")
     return tuple(ln.strip() for ln in text.splitlines() if ln.strip() and not ln.startswith("#"))
+
+
+def calibration_fingerprint() -> str:
+    """A digest of the shipped off-topic set: a saved index calibrated on another set is rebuilt."""
+    return hashlib.sha256("\n".join(offtopic_messages()).encode("utf-8")).hexdigest()[:16]
 
 
 def negative_features(engine: Engine, cache: EmbeddingCache) -> dict[str, list[float]]:

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index import Engine, load_kb, make_encoder
+from index import Engine, calibrate, load_kb, make_encoder
 
 
 @pytest.fixture(scope="module")
@@ -84,6 +84,19 @@ def test_index_is_reused_and_rebuilt_on_change(kb_copy: Path, tmp_path: Path) ->
     art.write_text(art.read_text(encoding="utf-8").replace("title: ", "title: 新版 "), encoding="utf-8")
     Engine.build(load_kb(kb_dir), enc, idx)
     assert (idx / "meta.json").stat().st_mtime_ns != stamp
+
+
+def test_index_is_recalibrated_when_the_off_topic_set_changes(kb_copy: Path, tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    idx = tmp_path / "idx"
+    enc = make_encoder()
+    first = Engine.build(load_kb(kb_copy), enc, idx)
+    stamp = (idx / "meta.json").stat().st_mtime_ns
+    fewer = calibrate.offtopic_messages()[:40]
+    monkeypatch.setattr(calibrate, "offtopic_messages", lambda: fewer)
+    again = Engine.build(load_kb(kb_copy), enc, idx)
+    assert (idx / "meta.json").stat().st_mtime_ns != stamp
+    assert len(again.negatives["faq_top"]) < len(first.negatives["faq_top"])
 
 
 def test_tiny_kbs_work(tmp_path: Path) -> None:
