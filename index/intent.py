@@ -124,16 +124,18 @@ _PLATFORMS = r"抖音|快手|小红书|b站|哔哩哔哩|喜马拉雅|视频号|
 # Features of an account that not every account has: points, closing the account, an affiliate scheme, a
 # profile, a presence on other platforms, taking submissions. A KB none of whose entries' phrasings names one
 # has no answer about it, however close a question's wording comes to an entry (「积分怎么兑换礼品」 and the redeem-code
-# entry share only 兑换). Where the subscriber saw the account (「小红书上刷到你们的课」) is not a question
-# about the platform.
+# entry share only 兑换). A platform counts when the message asks about watching, buying or finding the account
+# there, not when it says where the subscriber saw it (「小红书上刷到你们的课」) or heard something (「知乎上说…」).
 FEATURES = (
     _facet("points", r"积分"),
     _facet("closing the account",
            r"注销(?:账号|帐号|账户|用户|会员号)|(?:账号|帐号|账户)(?:怎么|如何|能不能|能|可以|要)?(?:注销|销户)",
            r"注销|销户"),
     _facet("affiliate", r"分销|佣金|返佣|提成|推广员", r"分销|佣金|返佣|提成|推广|邀请|推荐有奖|返现"),
-    _facet("profile", r"昵称|头像"),
-    _facet("other platforms", rf"(?:{_PLATFORMS})(?!.{{0,4}}(?:看到|刷到|看见|推荐))", _PLATFORMS),
+    _facet("profile", r"(?:改|换|修改|更换|设置)(?:一下|下)?(?:头像|昵称)|(?:头像|昵称).{0,6}(?:改|换|设置|不了)",
+           r"昵称|头像"),
+    _facet("other platforms",
+           rf"(?:{_PLATFORMS})(?!.{{0,4}}(?:看到|刷到|看见|推荐))(?=.{{0,4}}(?:看|听|买|搜|有|号|直播))", _PLATFORMS),
     _facet("submissions", r"投稿|约稿|征稿"),
 )
 

@@ -43,7 +43,8 @@ def test_questions_about_a_feature_are_recognised(text: str, feature: str) -> No
 
 
 @pytest.mark.parametrize("text", ["手机号注销了 账号绑的还是旧号 怎么改", "兑换码怎么用", "推荐给朋友有奖励吗",
-                                  "怎么申请退款", "在小红书上看到你们的课 怎么买"])
+                                  "怎么申请退款", "在小红书上看到你们的课 怎么买", "知乎上说这门课不好 能退吗",
+                                  "我的昵称叫小鱼 买的课找不到了"])
 def test_other_questions_are_about_no_feature(text: str) -> None:
     assert features_of(normalize(text)) == []
 
