@@ -1,4 +1,4 @@
-"""Detecting requests for content and purchases from generic Chinese request patterns."""
+"""Generic Chinese patterns read in a message: content requests, purchases, kinds of question, account features."""
 
 from __future__ import annotations
 
