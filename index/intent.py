@@ -114,6 +114,11 @@ FACETS = (
            r"付不了|支付失败|付款失败|(?:付款|支付).{0,6}(?:不成功|失败|没反应)"),
     # a person rather than the bot: 有真人吗, 机器人答非所问, 转人工 (not 人工智能)
     _facet("human", r"真人|人工(?!智能)|活人|机器人", r"真人|人工(?!智能)|活人|客服"),
+    # an invoice for a company rather than a person: 公司抬头的发票, 要专票, 填税号
+    _facet("company invoice", r"^(?=.*(?:发票|开票|专票|普票)).*(?:公司|单位|企业|专票|税号|对公)",
+           r"公司|单位|企业|专票|专用发票|税号|对公"),
+    # the date something ends or is charged: 下次扣费是哪天, 到几号结束
+    _facet("date", r"哪天|几号|几月几|什么时候(?:到期|结束|扣)", r"哪天|几号|什么时候到期|到期时间|到期日"),
     # what a membership brings: 有什么好处, 每个月送券吗, 划算吗
     _facet("benefits", r"好处|特权|权益|福利(?:有|是|都)|送.{0,4}券|划算|值不值|值得",
            r"好处|特权|权益|福利|有什么用|能干嘛|值不值|享受什么"),

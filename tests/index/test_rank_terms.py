@@ -26,11 +26,13 @@ RECOGNISED = [
     ("payment failed", "点了付款一直转圈"), ("payment failed", "微信支付失败是怎么回事"),
     ("benefits", "开会员有啥好处"), ("benefits", "年卡值不值得买"),
     ("human", "机器人答非所问 有真人吗"), ("human", "转人工"),
+    ("company invoice", "公司抬头的发票能开吗"), ("company invoice", "要开专票 税号怎么填"),
+    ("date", "会员到几号结束"), ("date", "下次扣费是哪天"),
 ]
 UNRECOGNISED = [
     "怎么申请退款", "会员还没过期 能升级吗", "给我推荐点课", "这门课多少钱", "现在买有优惠吗",
     "公司发的福利卡怎么用", "可以用什么方式付款", "退款有手续费吗", "人工智能的课怎么学",
-    "包月怎么取消 不想再扣了 这个月的不用退", "我是自己开的会员 不是续费扣的 还能退吗",
+    "包月怎么取消 不想再扣了 这个月的不用退", "我是自己开的会员 不是续费扣的 还能退吗", "发票抬头写错了能重开吗",
 ]
 
 
@@ -61,6 +63,8 @@ def test_other_messages_are_of_no_kind(text: str) -> None:
     ("payment failed", "pay-failed", "pay-charged-not-unlocked"),
     ("benefits", "member-benefits", "member-validity"),
     ("human", "contact-human", "course-qa"),
+    ("company invoice", "invoice-company-special", "invoice-personal"),
+    ("date", "member-validity", "member-plans"),
 ])
 def test_entries_are_flagged_by_their_phrasings(engine: Engine, kind: str, entry: str, neighbour: str) -> None:
     flags = engine.faq_facets[kind]
@@ -82,6 +86,7 @@ def test_the_bonus_adds_the_flags_of_every_kind_the_message_is(engine: Engine) -
     ("想给我妈买一门课 能开到她的微信吗", "buy-as-gift"),
     ("付完款了点开还是让我购买", "pay-charged-not-unlocked"),
     ("订单的事想找个真人处理 老师说不归他管", "contact-human"),
+    ("公司抬头的发票能自己开吗", "invoice-company-special"),
 ])
 def test_a_message_of_a_kind_ranks_that_entry_first(engine: Engine, text: str, entry: str) -> None:
     # each of these ranks a neighbouring entry first without the term
