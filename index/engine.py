@@ -177,6 +177,7 @@ class Engine:
         folder = Path(index_dir)
         folder.mkdir(parents=True, exist_ok=True)
         meta_path = folder / "meta.json"
+        calibration = calibrate.calibration_fingerprint()
         meta = {}
         if meta_path.is_file():
             try:
@@ -185,7 +186,7 @@ class Engine:
                 meta = {}
         same = (meta.get("fingerprint") == kb.fingerprint and meta.get("encoder") == encoder.name
                 and meta.get("version") == FORMAT_VERSION and meta.get("weights") == eng.weights.__dict__
-                and meta.get("calibration") == calibrate.calibration_fingerprint())
+                and meta.get("calibration") == calibration)
         if same and all((folder / n).is_file() for n in ("faq.faiss", "qa.faiss", "sent.faiss", "items.faiss")):
             try:
                 eng.phr_vecs = all_vectors(load_index(folder / "faq.faiss"))
@@ -220,7 +221,7 @@ class Engine:
         tmp = meta_path.with_suffix(".tmp")
         tmp.write_text(json.dumps({
             "fingerprint": kb.fingerprint, "encoder": encoder.name, "version": FORMAT_VERSION,
-            "calibration": calibrate.calibration_fingerprint(),
+            "calibration": calibration,
             "weights": eng.weights.__dict__, "gate": eng.gate, "negatives": eng.negatives, "faqs": len(eng.faq_ids),
             "items": len(eng.item_ids), "built_at": time.time(),
         }, ensure_ascii=False, indent=1))
