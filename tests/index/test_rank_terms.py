@@ -28,11 +28,18 @@ RECOGNISED = [
     ("human", "机器人答非所问 有真人吗"), ("human", "转人工"),
     ("company invoice", "公司抬头的发票能开吗"), ("company invoice", "要开专票 税号怎么填"),
     ("date", "会员到几号结束"), ("date", "下次扣费是哪天"),
+    ("redeem code", "朋友送了张卡 背面刮开是一串字母"), ("redeem code", "手上有个16位的码 去哪兑"),
+    ("instalments", "能用花呗吗"), ("instalments", "太贵了 能分三个月付吗"),
+    ("bought twice", "同一个专栏下单了两次"), ("bought twice", "手滑买重了"),
+    ("devices", "提示登录设备已达上限"), ("devices", "两台手机能同时登一个号吗"),
+    ("complaint", "说好的答疑一次都没有 我要投诉"), ("complaint", "课程内容跟介绍的不一样"),
 ]
 UNRECOGNISED = [
     "怎么申请退款", "会员还没过期 能升级吗", "给我推荐点课", "这门课多少钱", "现在买有优惠吗",
     "公司发的福利卡怎么用", "可以用什么方式付款", "退款有手续费吗", "人工智能的课怎么学",
     "包月怎么取消 不想再扣了 这个月的不用退", "我是自己开的会员 不是续费扣的 还能退吗", "发票抬头写错了能重开吗",
+    "二维码扫不出来", "验证码一直收不到", "拍夜景用什么设备好", "这两次课讲的重复了",
+    "年卡和月卡有什么不一样",
 ]
 
 
@@ -65,6 +72,10 @@ def test_other_messages_are_of_no_kind(text: str) -> None:
     ("human", "contact-human", "course-qa"),
     ("company invoice", "invoice-company-special", "invoice-personal"),
     ("date", "member-validity", "member-plans"),
+    ("redeem code", "redeem-code", "coupon-use"),
+    ("bought twice", "duplicate-purchase", "refund-how"),
+    ("devices", "member-share-account", "account-change-phone"),
+    ("complaint", "content-complaint", "course-qa"),
 ])
 def test_entries_are_flagged_by_their_phrasings(engine: Engine, kind: str, entry: str, neighbour: str) -> None:
     flags = engine.faq_facets[kind]
@@ -87,6 +98,10 @@ def test_the_bonus_adds_the_flags_of_every_kind_the_message_is(engine: Engine) -
     ("付完款了点开还是让我购买", "pay-charged-not-unlocked"),
     ("订单的事想找个真人处理 老师说不归他管", "contact-human"),
     ("公司抬头的发票能自己开吗", "invoice-company-special"),
+    ("同事给了我一个码 说可以换一门课", "redeem-code"),
+    ("刚才扣了两次钱", "duplicate-purchase"),
+    ("我和老婆两台手机同时登一个号可以吗", "member-share-account"),
+    ("课里说送源码 结果根本没有 骗人", "content-complaint"),
 ])
 def test_a_message_of_a_kind_ranks_that_entry_first(engine: Engine, text: str, entry: str) -> None:
     # each of these ranks a neighbouring entry first without the term
