@@ -31,6 +31,8 @@ class Policy:
     implicit_coverage: float = 0.1     # ... and some of the message's words occur in the catalogue
     list_floor: float = 1.0            # list items scoring within this of the best one
     service_faq: float = 0.02          # a message asking for a service needs its FAQ answer this far over the gate
+    kind_band: float = 0.02            # a message of a kind that vouches (index.intent.FACETS) is answered this far
+                                       # under the gate when the best entry by score is phrased as that kind
     related_lead: float = 0.0          # an FAQ answer also links the best item when items clear their gate
                                        # and lead the FAQ (each over its gate) by this much
 
@@ -98,6 +100,9 @@ def decide(engine: Engine, sig: Signals, req: ContentRequest) -> Understanding:
         return Understanding("recommend", items=items(), topic=sig.text, scores=scores)
     if d_faq >= (policy.service_faq if req.service else 0.0):
         return faq()
+    if (d_faq >= -policy.kind_band and not req.service and sig.faq_vouched is not None
+            and sig.faq_vouched[order[0]] > 0):
+        return faq()     # 「有真人吗 机器人答非所问」, 「149买的课 今天只要119了」: the kind speaks for the entry
     if d_faq >= -policy.clarify_band and len(order) > 1 and (d_item <= d_faq or req.transaction):
         # only when the message is nearer the FAQ than the catalogue, or is about a purchase: one nearer
         # the catalogue describes something to read about, and a list of account questions would not help

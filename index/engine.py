@@ -73,6 +73,7 @@ class Signals:
     item_dense_top: float
     topic_cov: float = 1.0     # share of the content topic's words the catalogue's text uses (general idf)
     faq_bonus: np.ndarray | None = None   # added to `faq` for ranking the entries only (see Engine.rank_bonus)
+    faq_vouched: np.ndarray | None = None  # entries of a kind the message is that vouches (see Engine.vouched)
     unanswerable: bool = False  # the message asks about an account feature the FAQ never mentions
 
 
@@ -277,6 +278,12 @@ class Engine:
         bonus = self.weights.facet * sum(self.faq_facets[name] for name in names)
         return bonus if bonus.any() else None
 
+    def vouched(self, text: str) -> np.ndarray | None:
+        """1.0 for each entry phrased as a kind the message is, of the kinds whose words name an account matter
+        only (index.intent.FACETS, `vouches`); None when the message is of no such kind."""
+        flags = [self.faq_facets[f.name] for f in FACETS if f.vouches and f.message.search(text)]
+        return np.maximum.reduce(flags) if flags else None
+
     def item_scores(self, text: str, qvec: np.ndarray, k: int = ITEM_CANDIDATES) -> tuple[
             list[tuple[str, float]], float, float]:
         """Items by fused score for a topic text (best first), the topic's coverage, top dense score."""
@@ -319,7 +326,8 @@ class Engine:
         items, icov, itop = self.item_scores(texts[-1], vecs[-1])
         tcov = topic_coverage(self.catalogue_words, tokens(self.tok, topic)) if topic else 1.0
         unanswerable = any(f.name not in self.faq_features for f in features_of(text))
-        return Signals(text, faq, ftoks, fcov, qa_lead, items, icov, itop, tcov, self.rank_bonus(text), unanswerable)
+        return Signals(text, faq, ftoks, fcov, qa_lead, items, icov, itop, tcov, self.rank_bonus(text),
+                       self.vouched(text), unanswerable)
 
     # public API ----------------------------------------------------------------
     def understand(self, text: str) -> Understanding:

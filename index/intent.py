@@ -64,7 +64,10 @@ _TRANSACTION_RE = re.compile(
 # Kinds of account question that a message and an entry's phrasings can both be recognised as. Entries of
 # one kind sit next to entries on the same topic (a refund vs. a refused refund vs. when a refund arrives),
 # and the encoder hears the topic far louder than the kind; these words make an entry likelier to be the
-# one meant, never the message likelier to be in scope (see Engine.rank_bonus).
+# one meant (see Engine.rank_bonus). Only the kinds that vouch make the message likelier to be in scope, when
+# the entry first is of that kind (Policy.kind_band): their words name an account matter and nothing else
+# (退款…到账, 转人工, 兑换码). Everyday words that a domain's own questions use (在哪, 没通过, 几号, 值不值, 送给,
+# 分期) only reorder.
 _PAID = r"(?:付了|付过|付完|已付|已经付|付款.{0,4}成功|支付成功|扣了|扣款|扣费|success|paid)"
 _LOCKED = r"(?:还|但|却|可|又).{0,10}(?:买|购买|锁|看不了|打不开|没开通|没解锁|未开通|未解锁)"
 _WANTS_BACK = r"(?<!不用)(?<!不要)(?<!不想)(?<!无需)(?<!不必)(?<!别)(?:退|还给我|要回)"   # but not 「这个月的不用退」
@@ -78,10 +81,11 @@ class Facet:
     name: str
     message: re.Pattern[str]
     phrasing: re.Pattern[str]
+    vouches: bool = False   # its words name an account matter only, never a domain's topic (see FACETS)
 
 
-def _facet(name: str, message: str, phrasing: str | None = None) -> Facet:
-    return Facet(name, re.compile(message), re.compile(phrasing or message))
+def _facet(name: str, message: str, phrasing: str | None = None, vouches: bool = False) -> Facet:
+    return Facet(name, re.compile(message), re.compile(phrasing or message), vouches)
 
 
 FACETS = (
@@ -91,9 +95,9 @@ FACETS = (
     _facet("where", r"在哪|哪里|去哪|哪儿|从哪|入口"),
     # bought, and the price dropped since: 149买的 今天活动价119, 刚下单就便宜了
     _facet("price drop",
-           r"^(?=.*(?:买的|买了|下单|付了|付款|入手|购买)).*(?:降价|便宜了|差价|价保|价格保护|买贵|亏了|亏大|好亏|"
+           r"^(?=.*(?:买的|买了|下单|付了|付款|入手|购买)).*(?:降价|便宜了|差价|价保|价格保护|买贵|"
            r"(?:今天|现在|一看|变成?|只要|活动价)\d+)",
-           r"降价|便宜了|差价|价保|价格保护|买贵"),
+           r"降价|便宜了|差价|价保|价格保护|买贵", vouches=True),
     # bought for someone else: 开到他的微信上, 多买几份分给她们, 帮闺蜜付钱
     _facet("gift",
            r"(?:他|她|同事|朋友|闺蜜|家人|别人)的?(?:微信|号|账号)|分给|送给|送人|赠送|礼物|代买|代付|"
@@ -101,19 +105,22 @@ FACETS = (
            r"送给|送人|赠送|送课|礼物|代买|(?:给|帮)别人买"),
     # when or where a refund arrives: 退的钱要等几个工作日, 退款会退到哪里
     _facet("refund arrival", r"退.{0,8}(?:到账|工作日|多久|几天|退到|什么时候到)|退款进度",
-           r"^(?=.*退).*(?:到账|多久|进度|退到|什么时候)"),
+           r"^(?=.*退).*(?:到账|多久|进度|退到|什么时候)", vouches=True),
     # charged for a renewal, and wants it back: 连续包年没关 昨天扣了178 能还给我吗
     _facet("charge refund",
            rf"^(?=.*(?<!不是)(?:自动续|{_RENEWAL}|续了|连续包|被扣|扣了|扣款|扣费|扣钱)).*{_WANTS_BACK}",
-           rf"^(?=.*(?:{_RENEWAL}|续了|自动扣|扣款|扣费|被扣|扣钱|扣的钱)).*退"),
+           rf"^(?=.*(?:{_RENEWAL}|续了|自动扣|扣款|扣费|被扣|扣钱|扣的钱)).*退", vouches=True),
     # paid, and the content is still locked: 付完钱点进去还让我买
-    _facet("paid but locked", f"{_PAID}.*{_LOCKED}"),
+    _facet("paid but locked", f"{_PAID}.*{_LOCKED}", vouches=True),
     # the payment itself failed: 付款那一步死活过不去, 回来就付不了了
     _facet("payment failed",
            r"付不了|付不出|付不上|支付失败|付款失败|(?:付款|支付|付钱).{0,8}(?:过不去|不成功|失败|没反应|卡住|转圈)",
-           r"付不了|支付失败|付款失败|(?:付款|支付).{0,6}(?:不成功|失败|没反应)"),
+           r"付不了|支付失败|付款失败|(?:付款|支付).{0,6}(?:不成功|失败|没反应)", vouches=True),
     # a person rather than the bot: 有真人吗, 机器人答非所问, 转人工 (not 人工智能)
-    _facet("human", r"真人|人工(?!智能)|活人|机器人", r"真人|人工(?!智能)|活人|客服"),
+    _facet("human",
+           r"真人|活人|(?:转|找|要|接|叫|联系)人工|人工(?:客服|服务|坐席)|^人工(?:$|[\s,!?]|人工)|人工$|"
+           r"(?:跟|和|同|对|是|你|不是|不要|不想)机器人|机器人(?:吗|啊|呀|吧|听不懂|答非所问|回复|回答|客服|说)",
+           r"真人|人工(?!智能)|活人|客服", vouches=True),
     # an invoice for a company rather than a person: 公司抬头的发票, 要专票, 填税号
     _facet("company invoice", r"^(?=.*(?:发票|开票|专票|普票)).*(?:公司|单位|企业|专票|税号|对公)",
            r"公司|单位|企业|专票|专用发票|税号|对公"),
@@ -123,19 +130,19 @@ FACETS = (
     _facet("redeem code",
            r"兑换码|激活码|礼品码|课程码|卡密|刮开|一串.{0,6}(?:码|字母|数字)|\d+位的?码|"
            r"(?<!二维)(?<!验证)(?<!密)码.{0,6}(?:换|兑|用|激活)",
-           r"兑换码|激活码|礼品卡|卡密|课程码"),
+           r"兑换码|激活码|礼品卡|卡密|课程码", vouches=True),
     # paying in instalments: 花呗行不行, 想分3期, 分几个月慢慢还
     _facet("instalments", r"分期|花呗|分.{0,2}个?月.{0,2}(?:还|付)|慢慢还", r"分期|花呗"),
     # the same thing bought twice: 下单下重了, 扣了两次, 多出来那份
     _facet("bought twice",
            r"买重|重复(?:购买|下单|付款|支付|扣|买)|下重|多买了|(?:买|付|扣|下单)了两次|两次(?:钱|款)|"
            r"多出来的?(?:那|一)份",
-           r"重复|买重|两次"),
+           r"重复|买重|两次", vouches=True),
     # how many devices may sign in: 提示设备数已达上限, 两台手机同时登
     _facet("devices",
            r"设备数|(?:登录|登陆)的?设备|设备.{0,6}(?:上限|超|满)|"
-           r"(?:几|多少|两|三|[2-9])台(?:设备|手机|电脑|平板)?.{0,4}(?:登|用|看)|同时(?:登|在线|看|用)|多端",
-           r"设备|几台|同时登|多端|共享|一起用"),
+           r"(?:几|多少|两|三|[2-9])台(?:设备|手机|电脑|平板|ipad).{0,4}(?:登|用|看)|同时(?:登|在线)|多端",
+           r"设备|几台|同时登|多端|共享|一起用", vouches=True),
     # a complaint that the content is not what was sold: 我要投诉, 跟介绍的不一样
     _facet("complaint",
            r"投诉|举报|不符|货不对板|虚假宣传|(?:和|跟|与)(?:宣传|介绍|描述|说的|写的).{0,4}(?:不一样|不符|不一致)|骗人|坑人",

@@ -39,7 +39,7 @@ UNRECOGNISED = [
     "公司发的福利卡怎么用", "可以用什么方式付款", "退款有手续费吗", "人工智能的课怎么学",
     "包月怎么取消 不想再扣了 这个月的不用退", "我是自己开的会员 不是续费扣的 还能退吗", "发票抬头写错了能重开吗",
     "二维码扫不出来", "验证码一直收不到", "拍夜景用什么设备好", "这两次课讲的重复了",
-    "年卡和月卡有什么不一样",
+    "年卡和月卡有什么不一样", "孩子学乐高机器人有用吗", "人工授粉怎么做", "两台相机同时用", "上个月买的基金亏了",
 ]
 
 
@@ -117,3 +117,24 @@ def test_the_term_reorders_entries_without_raising_confidence(engine: Engine) ->
     req = content_request(text)
     assert decide(engine, flipped, req).candidates[0] == engine.faq_ids[int(np.argmin(sig.faq))]
     assert decide(engine, flipped, req).scores["d_faq"] == decide(engine, plain, req).scores["d_faq"]
+
+
+def test_only_kinds_that_name_an_account_matter_vouch(engine: Engine) -> None:
+    vouched = engine.vouched(normalize("能不能让真人来回答"))
+    assert vouched is not None and vouched[engine.faq_ids.index("contact-human")] == 1.0
+    assert engine.vouched(normalize("付了钱的课去哪找啊")) is None        # where: 在哪 is everyday Chinese
+    assert engine.vouched(normalize("公司抬头的发票能自己开吗")) is None  # 公司 and 发票 are a workplace topic too
+    assert {f.name for f in FACETS if f.vouches} >= {"human", "price drop", "redeem code"}
+
+
+def test_a_kind_that_vouches_answers_just_under_the_gate(engine: Engine) -> None:
+    text = "能不能让真人来回答"
+    got = engine.understand(text)
+    assert got.kind == "faq" and got.faq_id == "contact-human"
+    assert -engine.policy.kind_band <= got.scores["d_faq"] < 0
+    shipped = engine.policy
+    engine.policy = dataclasses.replace(shipped, kind_band=0.0)
+    try:
+        assert engine.understand(text).kind in ("clarify", "fallback")
+    finally:
+        engine.policy = shipped
