@@ -32,7 +32,7 @@ class Policy:
     list_floor: float = 1.0            # list items scoring within this of the best one
     service_faq: float = 0.02          # a message asking for a service needs its FAQ answer this far over the gate
     kind_band: float = 0.02            # a message of a kind that vouches (index.intent.FACETS) is answered this far
-                                       # under the gate when the best entry by score is phrased as that kind
+                                       # under the gate when the entry ranked first is phrased as that kind
     related_lead: float = 0.0          # an FAQ answer also links the best item when items clear their gate
                                        # and lead the FAQ (each over its gate) by this much
 
