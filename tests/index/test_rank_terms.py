@@ -19,6 +19,7 @@ RECOGNISED = [
     ("refusal", "审核没过 还能再申请吗"), ("refusal", "申请被拒了"),
     ("where", "付了钱的课去哪找啊"), ("where", "兑换码从哪输入"),
     ("price drop", "上个月299买的训练营 现在只要199"), ("price drop", "我刚下单就降价了"),
+    ("price drop", "刚买完就便宜了50 能退差价不"),
     ("gift", "想给我妈买一门课 能开到她的微信吗"), ("gift", "可以买两份分给室友吗"),
     ("refund arrival", "退款申请好几天了 钱退到哪去了"), ("refund arrival", "退的钱多久到账"),
     ("charge refund", "自动续费又扣了我一个月 能退吗"), ("charge refund", "被扣了30块 能还给我吗"),
