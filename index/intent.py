@@ -65,7 +65,7 @@ _TRANSACTION_RE = re.compile(
 # one kind sit next to entries on the same topic (a refund vs. a refused refund vs. when a refund arrives),
 # and the encoder hears the topic far louder than the kind; these words make an entry likelier to be the
 # one meant (see Engine.rank_bonus). Only the kinds that vouch make the message likelier to be in scope, when
-# the entry first is of that kind (Policy.kind_band): their words name an account matter and nothing else
+# the entry ranked first is of that kind (Policy.kind_band): their words name an account matter and nothing else
 # (退款…到账, 转人工, 兑换码). Everyday words that a domain's own questions use (在哪, 没通过, 几号, 值不值, 送给,
 # 分期) only reorder.
 _PAID = r"(?:付了|付过|付完|已付|已经付|付款.{0,4}成功|支付成功|扣了|扣款|扣费|success|paid)"
@@ -116,7 +116,7 @@ FACETS = (
     _facet("payment failed",
            r"付不了|付不出|付不上|支付失败|付款失败|(?:付款|支付|付钱).{0,8}(?:过不去|不成功|失败|没反应|卡住|转圈)",
            r"付不了|支付失败|付款失败|(?:付款|支付).{0,6}(?:不成功|失败|没反应)", vouches=True),
-    # a person rather than the bot: 有真人吗, 机器人答非所问, 转人工 (not 人工智能)
+    # a person rather than the bot: 有真人吗, 机器人答非所问, 转人工, 客服几点下班 (not 人工授粉, not a robotics course)
     _facet("human",
            r"真人|活人|(?:转|找|要|接|叫|联系)人工|人工(?:客服|服务|坐席)|^人工(?:$|[\s,!?]|人工)|人工$|"
            r"客服.{0,4}(?:在吗|在不在|几点|什么时候|电话|上班|下班|有人|怎么联系)|"
