@@ -19,7 +19,7 @@ from threadpoolctl import ThreadpoolController
 from index import calibrate, decide
 from index.bm25 import BM25
 from index.encoders import Encoder
-from index.intent import FACETS, FEATURES, buy_target, content_request, features_of, kinds_of
+from index.intent import ELSEWHERE_RE, FACETS, FEATURES, buy_target, content_request, features_of, kinds_of
 from index.model import KnowledgeBase
 from index.normalize import fold, is_contentless, normalize, plain, read_english
 from index.scoring import Weights, bm25_normalised, coverage, max_by_owner, soft_max_by_owner
@@ -280,7 +280,10 @@ class Engine:
 
     def vouched(self, text: str) -> np.ndarray | None:
         """1.0 for each entry phrased as a kind the message is, of the kinds whose words name an account matter
-        only (index.intent.FACETS, `vouches`); None when the message is of no such kind."""
+        only (index.intent.FACETS, `vouches`); None when the message is of no such kind, or is about another
+        company's service (index.intent.ELSEWHERE_RE)."""
+        if ELSEWHERE_RE.search(text):
+            return None
         flags = [self.faq_facets[f.name] for f in FACETS if f.vouches and f.message.search(text)]
         return np.maximum.reduce(flags) if flags else None
 

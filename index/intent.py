@@ -118,9 +118,9 @@ FACETS = (
            r"付不了|支付失败|付款失败|(?:付款|支付).{0,6}(?:不成功|失败|没反应)", vouches=True),
     # a person rather than the bot: 有真人吗, 机器人答非所问, 转人工, 客服几点下班 (not 人工授粉, not a robotics course)
     _facet("human",
-           r"真人|活人|(?:转|找|要|接|叫|联系)人工|人工(?:客服|服务|坐席)|^人工(?:$|[\s,!?]|人工)|人工$|"
+           r"(?<!是)真人|活人|(?:转|找|要|接|叫|联系)人工|人工(?:客服|服务|坐席)|^人工(?:$|[\s,!?]|人工)|人工$|"
            r"客服.{0,4}(?:在吗|在不在|几点|什么时候|电话|上班|下班|有人|怎么联系)|"
-           r"(?:跟|和|同|对|是|你|不是|不要|不想)机器人|机器人(?:吗|啊|呀|吧|听不懂|答非所问|回复|回答|客服|说)",
+           r"(?:跟|和|同|对|不是|不要|不想)机器人|机器人(?:听不懂|答非所问|回复|回答|客服|说)",
            r"真人|人工(?!智能)|活人|客服", vouches=True),
     # an invoice for a company rather than a person: 公司抬头的发票, 要专票, 填税号
     _facet("company invoice", r"^(?=.*(?:发票|开票|专票|普票)).*(?:公司|单位|企业|专票|税号|对公)",
@@ -154,6 +154,12 @@ FACETS = (
 )
 
 _PLATFORMS = r"抖音|快手|小红书|b站|哔哩哔哩|喜马拉雅|视频号|知乎"
+# Another company's service, where the account's own purchases, refunds and staff are not the subject:
+# 「京东买的手机刚买就便宜了」, 「淘宝客服几点下班」. A kind does not vouch for an answer then (Policy.kind_band).
+ELSEWHERE_RE = re.compile(
+    r"淘宝|天猫|京东|拼多多|闲鱼|唯品会|亚马逊|美团|饿了么|外卖|滴滴|打车|携程|机票|火车票|酒店|银行|运营商|话费|"
+    r"网吧|游戏|chatgpt|gpt|siri|小爱|" + _PLATFORMS
+)
 
 # Features of an account that not every account has: points, closing the account, an affiliate scheme, a
 # profile, a presence on other platforms, taking submissions. A KB none of whose entries' phrasings names one

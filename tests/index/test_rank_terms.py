@@ -41,7 +41,7 @@ UNRECOGNISED = [
     "包月怎么取消 不想再扣了 这个月的不用退", "我是自己开的会员 不是续费扣的 还能退吗", "发票抬头写错了能重开吗",
     "二维码扫不出来", "验证码一直收不到", "拍夜景用什么设备好", "这两次课讲的重复了",
     "年卡和月卡有什么不一样", "孩子学乐高机器人有用吗", "人工授粉怎么做", "两台相机同时用", "上个月买的基金亏了",
-    "客服话术怎么练", "以前的号码不用了 收不到短信",
+    "客服话术怎么练", "以前的号码不用了 收不到短信", "你是机器人还是真人", "ChatGPT 是机器人吗",
 ]
 
 
@@ -127,6 +127,14 @@ def test_only_kinds_that_name_an_account_matter_vouch(engine: Engine) -> None:
     assert engine.vouched(normalize("付了钱的课去哪找啊")) is None        # where: 在哪 is everyday Chinese
     assert engine.vouched(normalize("公司抬头的发票能自己开吗")) is None  # 公司 and 发票 are a workplace topic too
     assert {f.name for f in FACETS if f.vouches} >= {"human", "price drop", "redeem code"}
+
+
+def test_a_kind_about_another_company_does_not_vouch(engine: Engine) -> None:
+    text = normalize("京东买的手机刚买就便宜了200")
+    assert kinds_of(text) == ["price drop"] and engine.rank_bonus(text) is not None   # it still reorders
+    assert engine.vouched(text) is None
+    assert engine.vouched(normalize("淘宝客服几点下班")) is None
+    assert engine.vouched(normalize("客服几点下班")) is not None
 
 
 def test_a_kind_that_vouches_answers_just_under_the_gate(engine: Engine) -> None:
