@@ -34,7 +34,7 @@ def parse_variant(spec: str) -> tuple[Weights, Policy]:
         if name in WEIGHT_FIELDS:
             w[name] = float(value)
         elif name in POLICY_FIELDS:
-            p[name] = float(value)
+            p[name] = type(getattr(Policy(), name))(float(value))
         else:
             raise SystemExit(f"unknown setting {name!r}; known: {sorted(WEIGHT_FIELDS | POLICY_FIELDS)}")
     return Weights(**w), Policy(**p)

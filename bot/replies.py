@@ -8,6 +8,8 @@ from typing import Any
 
 from werobot.replies import ArticlesReply, SuccessReply, TextReply
 
+TEXT_MAX_BYTES = 2047   # the longest text (UTF-8) the platform delivers whole in a reply
+
 
 @dataclass(frozen=True)
 class Article:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.deps import Deps
-from bot.replies import Reply
+from bot.replies import TEXT_MAX_BYTES, Reply
 from handlers import signals
 from handlers.common import item_url, link, numbered, price_text, understand
 
@@ -20,18 +20,27 @@ def answer_text(deps: Deps, faq_id: str) -> str:
 
 
 def answer(deps: Deps, faq_id: str, openid: str | None = None, related: list[str] | None = None) -> Reply:
-    """The FAQ answer reply; when the message is also about an item (a course it names, a topic the
-    catalogue covers), one line after the answer links that item, marked 已购 when the subscriber owns it."""
+    """The FAQ answer reply; when the message is also about content the catalogue has (a course it names, a
+    topic the catalogue covers), one line after the answer links those items, best first, each with its
+    price or marked 已购 when the subscriber owns it, as many as the platform's text limit leaves room for."""
     text = answer_text(deps, faq_id)
     kb = deps.knowledge.engine.kb
-    ids = [i for i in related or [] if i in kb.items][:1]
+    ids = [i for i in related or [] if i in kb.items]
     if not (openid and ids):
         return Reply.of_text(text, kind="faq", faq_id=faq_id)
-    item = kb.items[ids[0]]
-    note = "（已购）" if ids[0] in signals.bought_items(deps, openid) else f" {price_text(item.price_fen)}"
-    signals.record(deps, openid, "asked", None, item.tags)
-    line = f"{RELATED}{link(item_url(deps, ids[0], openid), item.title)}{note}"
-    return Reply.of_text(f"{text}\n{line}", kind="faq", faq_id=faq_id, item_ids=ids)
+    owned = signals.bought_items(deps, openid)
+    line, shown = RELATED, []
+    for item_id in ids:
+        item = kb.items[item_id]
+        note = "（已购）" if item_id in owned else f" {price_text(item.price_fen)}"
+        longer = f"{line}{'、' if shown else ''}{link(item_url(deps, item_id, openid), item.title)}{note}"
+        if len(f"{text}\n{longer}".encode()) > TEXT_MAX_BYTES:
+            break
+        line, shown = longer, [*shown, item_id]
+    if not shown:
+        return Reply.of_text(text, kind="faq", faq_id=faq_id)
+    signals.record(deps, openid, "asked", None, kb.items[shown[0]].tags)
+    return Reply.of_text(f"{text}\n{line}", kind="faq", faq_id=faq_id, item_ids=shown)
 
 
 def clarify(deps: Deps, openid: str, faq_ids: list[str]) -> Reply:

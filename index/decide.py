@@ -33,8 +33,10 @@ class Policy:
     service_faq: float = 0.02          # a message asking for a service needs its FAQ answer this far over the gate
     kind_band: float = 0.02            # a message of a kind that vouches (index.intent.FACETS) is answered this far
                                        # under the gate when the entry ranked first is phrased as that kind
-    related_lead: float = 0.0          # an FAQ answer also links the best item when items clear their gate
-                                       # and lead the FAQ (each over its gate) by this much
+    related_lead: float = 0.0          # an FAQ answer also links the best items when items clear their gate
+                                       # and lead the FAQ (each over its gate) by this much: up to this many
+    related: int = 3                   # for a domain question; only the best for a message about a purchase
+                                       # or about one course or article it speaks of
 
 
 POLICY = Policy()
@@ -85,7 +87,8 @@ def decide(engine: Engine, sig: Signals, req: ContentRequest) -> Understanding:
 
     def faq() -> Understanding:
         if s1 - s2 >= policy.min_margin or len(order) == 1:
-            related = items()[:1] if d_item >= d_faq + policy.related_lead else []
+            n = 1 if req.transaction or req.names_item else policy.related
+            related = items()[:n] if d_item >= d_faq + policy.related_lead else []
             return Understanding("faq", faq_id=cands[0], candidates=cands, items=related, scores=scores)
         return Understanding("clarify", candidates=cands, scores=scores)
 

@@ -183,6 +183,8 @@ _CLAUSE_RE = re.compile(r"[\s,.!?~，。！？～、;；]+")
 _BUY_RE = re.compile(
     r"^(?:我)?(?:想|要|想要|打算)?(?:购买|买|下单|订购|入手)(?:一下|一个|一份|一门|一篇|这个|这门|这篇|那个)?\s*(.+)$"
 )
+# A course or article spoken of, as in 「重疾险那门课到期了还能看吗」, 「训练营结束了能回看吗」.
+_NAMES_ITEM_RE = re.compile(r"课|训练营|打卡营|专栏|文章|这篇|那篇")
 _MENU_WORDS = {"推荐", "推荐内容", "看推荐", "好课推荐", "内容推荐", "推荐课程", "推荐文章", "有什么推荐", "求推荐"}
 
 
@@ -190,12 +192,14 @@ _MENU_WORDS = {"推荐", "推荐内容", "看推荐", "好课推荐", "内容推
 class ContentRequest:
     """A message that asks for content: explicit (a request pattern matched) and its topic; `service` when
     it rather asks the account for a job done, work, a place or a free copy, which no article or course is;
-    `transaction` when a message without a request pattern is about buying, paying or a refund."""
+    `transaction` when a message without a request pattern is about buying, paying or a refund; `names_item`
+    when it speaks of one course or article (「那门课」, 「训练营结束了」), the one thing it is about."""
 
     explicit: bool
     topic: str
     service: bool = False
     transaction: bool = False
+    names_item: bool = False
 
 
 def content_request(text: str) -> ContentRequest:
@@ -204,7 +208,8 @@ def content_request(text: str) -> ContentRequest:
         return ContentRequest(True, "")
     service = bool(_SERVICE_RE.search(text))
     if not _WANTS_RE.search(text):
-        return ContentRequest(False, text, service, bool(_TRANSACTION_RE.search(text)))
+        return ContentRequest(False, text, service, bool(_TRANSACTION_RE.search(text)),
+                              bool(_NAMES_ITEM_RE.search(text)))
     kept = []
     for clause in _CLAUSE_RE.split(text):
         clause = _SUFFIX_RE.sub("", _PREFIX_RE.sub("", clause)).strip()

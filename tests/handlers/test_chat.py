@@ -105,8 +105,8 @@ def test_a_topic_the_catalogue_lacks_gets_no_links_and_the_fallback_text(deps: A
     assert not LINK.search(reply.text)
 
 
-def test_an_answer_about_a_course_links_that_course_after_the_answer(wechat: Any, deps: Any,
-                                                                      settings: Any) -> None:
+def test_an_answer_about_a_course_links_that_course_alone_after_the_answer(wechat: Any, deps: Any,
+                                                                            settings: Any) -> None:
     from handlers.faq import RELATED
 
     text = "昨天买的那门python课今天找不到入口了"
@@ -121,6 +121,42 @@ def test_an_answer_about_a_course_links_that_course_after_the_answer(wechat: Any
     with deps.sessions.begin() as session:
         session.add(Entitlement(openid="o-related", item_id=item_id))
     assert ask(wechat, "o-related", text).endswith("（已购）")
+
+
+def test_related_items_share_one_line_best_first_with_price_or_owned(deps: Any, settings: Any) -> None:
+    from handlers.common import price_text
+    from handlers.faq import RELATED, answer
+
+    kb = deps.knowledge.engine.kb
+    entry_id, entry = next(iter(kb.faqs.items()))
+    ids = list(kb.items)[:3]
+    with deps.sessions.begin() as session:
+        session.add(Entitlement(openid="o-related3", item_id=ids[1]))
+    reply = answer(deps, entry_id, "o-related3", ids)
+    text, _, line = reply.text.rpartition("\n")
+    assert text == trimmed(entry.answer) and line.startswith(RELATED) and reply.meta["item_ids"] == ids
+    assert [url.split("/articles/")[1].split("?")[0] for url, _ in LINK.findall(line)] == ids
+    parts = line.removeprefix(RELATED).split("、")
+    assert parts[0].endswith(price_text(kb.items[ids[0]].price_fen)) and parts[1].endswith("（已购）")
+    assert parts[2].endswith(price_text(kb.items[ids[2]].price_fen))
+
+
+def test_related_links_stop_where_the_reply_would_exceed_the_platform_text_limit(deps: Any,
+                                                                                 monkeypatch: Any) -> None:
+    import handlers.faq
+    from bot.replies import TEXT_MAX_BYTES
+
+    kb = deps.knowledge.engine.kb
+    entry_id, entry = max(kb.faqs.items(), key=lambda kv: len(kv[1].answer))
+    ids = list(kb.items)[:3]
+    full = handlers.faq.answer(deps, entry_id, "o-limit", ids).text
+    assert len(full.encode()) <= TEXT_MAX_BYTES
+    three_links = len(full.encode()) - len(trimmed(entry.answer).encode())   # room for half of them: one fits
+    monkeypatch.setattr(handlers.faq, "TEXT_MAX_BYTES", len(trimmed(entry.answer).encode()) + three_links // 2)
+    reply = handlers.faq.answer(deps, entry_id, "o-limit", ids)
+    assert len(reply.text.encode()) <= handlers.faq.TEXT_MAX_BYTES and reply.meta["item_ids"] == ids[:1]
+    monkeypatch.setattr(handlers.faq, "TEXT_MAX_BYTES", len(trimmed(entry.answer).encode()) + 10)
+    assert handlers.faq.answer(deps, entry_id, "o-limit", ids).text == trimmed(entry.answer)
 
 
 def test_a_plain_policy_question_gets_the_answer_alone(wechat: Any, deps: Any) -> None:

@@ -7,19 +7,28 @@ from types import SimpleNamespace
 import numpy as np
 
 from index.decide import POLICY, decide
-from index.engine import Signals
+from index.engine import Signals, Understanding
 from index.intent import ContentRequest
 
 GATE = {"faq": 0.80, "item": 0.80, "request": 0.80}
 
 
-def reading(faq_top: float, item_top: float, transaction: bool = False, service: bool = False) -> str:
-    """The reply kind for a message whose best FAQ entry and best item score as given (no request pattern)."""
+def understood(faq_top: float, item_top: float, transaction: bool = False, service: bool = False,
+               names_item: bool = False) -> Understanding:
+    """The decision for a message whose best FAQ entry and best item score as given (no request pattern);
+    four more items follow the best one, 0.1 apart."""
     engine = SimpleNamespace(policy=POLICY, gate=GATE, faq_ids=["a", "b", "c"])
     faq = np.array([faq_top, faq_top - 0.01, faq_top - 0.02], dtype=np.float32)   # confidence: top + 0.005
+    items = [(f"x{n}", item_top - 0.1 * n) for n in range(5)]
     signals = Signals(text="t", faq=faq, faq_tokens=[], faq_cov=0.5, faq_qa_lead=0.0,
-                      items=[("x", item_top)], item_cov=0.5, item_dense_top=item_top)
-    return decide(engine, signals, ContentRequest(False, "t", service=service, transaction=transaction)).kind
+                      items=items, item_cov=0.5, item_dense_top=item_top)
+    request = ContentRequest(False, "t", service=service, transaction=transaction, names_item=names_item)
+    return decide(engine, signals, request)
+
+
+def reading(faq_top: float, item_top: float, transaction: bool = False, service: bool = False) -> str:
+    """The reply kind for such a message."""
+    return understood(faq_top, item_top, transaction, service).kind
 
 
 def test_just_under_the_faq_gate_and_nearer_the_faq_asks_which_question() -> None:
@@ -48,3 +57,15 @@ def test_a_message_about_a_purchase_just_under_the_faq_gate_asks_which_question(
 def test_a_service_request_needs_a_clear_faq_answer() -> None:
     assert reading(faq_top=0.80, item_top=0.70, service=True) != "faq"
     assert reading(faq_top=0.83, item_top=0.70, service=True) == "faq"
+
+
+def test_an_answer_links_up_to_three_items_when_the_catalogue_is_nearer_than_the_faq() -> None:
+    domain = understood(faq_top=0.82, item_top=0.86)
+    assert domain.kind == "faq" and [i for i, _ in domain.items] == ["x0", "x1", "x2"]
+    assert understood(faq_top=0.82, item_top=0.75).items == []      # items under their gate
+    assert understood(faq_top=0.86, item_top=0.82).items == []      # items over it, but the FAQ leads
+
+
+def test_an_answer_about_one_course_or_a_purchase_links_only_the_best_item() -> None:
+    assert [i for i, _ in understood(faq_top=0.82, item_top=0.86, names_item=True).items] == ["x0"]
+    assert [i for i, _ in understood(faq_top=0.82, item_top=0.86, transaction=True).items] == ["x0"]

@@ -86,6 +86,14 @@ def test_talk_about_buying_content_is_a_transaction_and_money_alone_is_not() -> 
         assert not content_request(text).transaction, text
 
 
+def test_speaking_of_one_course_or_article_names_an_item_and_a_domain_question_does_not() -> None:
+    for text in ("重疾险那门课两年后到期了还能看吗", "训练营结束了视频还能回看吗", "文章第三段的公式写反了",
+                 "打卡营的作业交到哪", "这篇讲的例子跑不通"):
+        assert content_request(text).names_item, text
+    for text in ("练完腿第二天走路都疼 正常吗", "老师能不能给开点止咳药", "会员有什么好处"):
+        assert not content_request(text).names_item, text
+
+
 def test_asking_the_account_for_a_job_work_a_place_or_a_free_copy_is_not_a_content_request() -> None:
     for text in ("能帮我剪一下孩子毕业典礼的视频吗", "老照片发黄了 能帮忙修复吗", "能约老师拍一组写真吗",
                  "可以代报名马拉松吗", "能上门私教吗", "你们招兼职老师吗", "线下门店在哪", "有课程的网盘资源吗",
