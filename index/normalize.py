@@ -35,7 +35,10 @@ ENGLISH_TERMS = {
     "vip": "会员", "member": "会员", "membership": "会员", "refund": "退款", "invoice": "发票", "receipt": "收据",
     "payment": "付款", "pay": "付款", "paid": "已付款", "price": "价格", "discount": "优惠", "coupon": "优惠券",
     "course": "课程", "gift": "礼物", "renew": "续费", "subscribe": "订阅", "subscription": "订阅",
-    "unlock": "解锁", "customer service": "客服",
+    "unlock": "解锁", "customer service": "客服", "auto renew": "自动续费", "auto-renew": "自动续费",
+    "autorenew": "自动续费", "auto renewal": "自动续费", "payment failed": "付款失败", "pay failed": "付款失败",
+    "payment success": "付款成功", "pay success": "付款成功", "price drop": "降价", "download": "下载",
+    "offline": "离线", "fapiao": "发票",
 }
 _ENGLISH_RE = re.compile(
     r"(?<![a-z])(" + "|".join(sorted(map(re.escape, ENGLISH_TERMS), key=len, reverse=True)) + r")(?![a-z])"
