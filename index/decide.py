@@ -27,6 +27,9 @@ class Policy:
     clarify_band: float = 0.03         # below the gate by less than this: ask "你是不是想问"
     faq_over_request: float = 0.08     # an explicit content request still gets an FAQ this far over
     implicit_items: float = 0.0        # items this far over their gate win without a request ...
+    implicit_unconfirmed: float = 0.02  # ... this much further when no item nearest in meaning is also one the
+                                       # message's words match best (Engine.item_scores): a near miss matches a
+                                       # domain's feel, not its words
     items_lead: float = 0.06           # ... when the FAQ is below its gate, or they lead it by this much
     implicit_coverage: float = 0.1     # ... and some of the message's words occur in the catalogue
     list_floor: float = 1.0            # list items scoring within this of the best one
@@ -97,7 +100,8 @@ def decide(engine: Engine, sig: Signals, req: ContentRequest) -> Understanding:
             return faq()
         carried = sig.topic_cov >= policy.request_topic_coverage and not req.service
         return Understanding("recommend", items=items() if carried else [], topic=req.topic, scores=scores)
-    if (d_item >= policy.implicit_items and sig.item_cov >= policy.implicit_coverage and not req.service
+    implicit_bar = policy.implicit_items + (0.0 if sig.item_words_agree else policy.implicit_unconfirmed)
+    if (d_item >= implicit_bar and sig.item_cov >= policy.implicit_coverage and not req.service
             and not req.transaction
             and (d_faq < 0 or d_item >= d_faq + policy.items_lead)):
         return Understanding("recommend", items=items(), topic=sig.text, scores=scores)

@@ -43,6 +43,10 @@ PREVIEW_HEAD = 200
 ITEM_CANDIDATES = 100
 WORDS_FILE = "catalogue-words.json"
 QUERY_CACHE_SIZE = 4096
+# The meaning and the words of a message agree on the catalogue when one of the WORDS_AGREE_TOP items nearest in
+# meaning is among those its words match best (BM25 within WORDS_AGREE_TIE of the best).
+WORDS_AGREE_TOP = 2
+WORDS_AGREE_TIE = 0.9
 QUERY_CHARS = 160      # a message is embedded by its start: encoder time grows with length (2,000 chars took 2 s)
 
 
@@ -70,7 +74,7 @@ class Signals:
     faq_qa_lead: float         # the best entry's lead on question-and-answer similarity alone
     items: list[tuple[str, float]]
     item_cov: float
-    item_dense_top: float
+    item_words_agree: bool     # an item nearest in meaning is also one the message's words match best
     topic_cov: float = 1.0     # share of the content topic's words the catalogue's text uses (general idf)
     faq_bonus: np.ndarray | None = None   # added to `faq` for ranking the entries only (see Engine.rank_bonus)
     faq_vouched: np.ndarray | None = None  # entries of a kind the message is that vouches (see Engine.vouched)
@@ -288,10 +292,11 @@ class Engine:
         return np.maximum.reduce(flags) if flags else None
 
     def item_scores(self, text: str, qvec: np.ndarray, k: int = ITEM_CANDIDATES) -> tuple[
-            list[tuple[str, float]], float, float]:
-        """Items by fused score for a topic text (best first), the topic's coverage, top dense score."""
+            list[tuple[str, float]], float, bool]:
+        """Items by fused score for a topic text (best first), the topic's coverage, and whether one of the
+        items nearest in meaning is also one its words match best (BM25; see WORDS_AGREE_TOP)."""
         if not self.item_ids:
-            return [], 0.0, 0.0
+            return [], 0.0, False
         kk = min(k, len(self.item_ids))
         sims, idx = search(self.item_index, qvec, kk)
         toks = tokens(self.tok, text)
@@ -306,8 +311,9 @@ class Engine:
                 if bm[i] > 0 and int(i) not in fused:
                     fused[int(i)] = floor + self.weights.item_bm25 * float(bm[i])
         ranked = self.near_the_best(sorted(fused.items(), key=lambda p: -p[1]))
-        top_dense = float(sims[0][0]) if kk else 0.0
-        return [(self.item_ids[i], s) for i, s in ranked], coverage(self.item_bm25, toks), top_dense
+        agree = bool(bm.any()) and bool(np.isin(idx[0][:WORDS_AGREE_TOP],
+                                                 np.nonzero(bm >= WORDS_AGREE_TIE * bm.max())[0]).any())
+        return [(self.item_ids[i], s) for i, s in ranked], coverage(self.item_bm25, toks), agree
 
     def near_the_best(self, ranked: list[tuple[int, float]]) -> list[tuple[int, float]]:
         """Re-rank candidates by closeness to the best one (pseudo-relevance feedback): an item scores
@@ -326,10 +332,10 @@ class Engine:
         texts = [text] if topic is None or topic == text else [text, topic]
         vecs = self.encode_queries(texts)
         faq, ftoks, fcov, qa_lead = self.faq_scores(text, vecs[0])
-        items, icov, itop = self.item_scores(texts[-1], vecs[-1])
+        items, icov, agree = self.item_scores(texts[-1], vecs[-1])
         tcov = topic_coverage(self.catalogue_words, tokens(self.tok, topic)) if topic else 1.0
         unanswerable = any(f.name not in self.faq_features for f in features_of(text))
-        return Signals(text, faq, ftoks, fcov, qa_lead, items, icov, itop, tcov, self.rank_bonus(text),
+        return Signals(text, faq, ftoks, fcov, qa_lead, items, icov, agree, tcov, self.rank_bonus(text),
                        self.vouched(text), unanswerable)
 
     # public API ----------------------------------------------------------------

@@ -14,14 +14,14 @@ GATE = {"faq": 0.80, "item": 0.80, "request": 0.80}
 
 
 def understood(faq_top: float, item_top: float, transaction: bool = False, service: bool = False,
-               names_item: bool = False) -> Understanding:
+               names_item: bool = False, words_agree: bool = True) -> Understanding:
     """The decision for a message whose best FAQ entry and best item score as given (no request pattern);
     four more items follow the best one, 0.1 apart."""
     engine = SimpleNamespace(policy=POLICY, gate=GATE, faq_ids=["a", "b", "c"])
     faq = np.array([faq_top, faq_top - 0.01, faq_top - 0.02], dtype=np.float32)   # confidence: top + 0.005
     items = [(f"x{n}", item_top - 0.1 * n) for n in range(5)]
     signals = Signals(text="t", faq=faq, faq_tokens=[], faq_cov=0.5, faq_qa_lead=0.0,
-                      items=items, item_cov=0.5, item_dense_top=item_top)
+                      items=items, item_cov=0.5, item_words_agree=words_agree)
     request = ContentRequest(False, "t", service=service, transaction=transaction, names_item=names_item)
     return decide(engine, signals, request)
 
@@ -69,3 +69,9 @@ def test_an_answer_links_up_to_three_items_when_the_catalogue_is_nearer_than_the
 def test_an_answer_about_one_course_or_a_purchase_links_only_the_best_item() -> None:
     assert [i for i, _ in understood(faq_top=0.82, item_top=0.86, names_item=True).items] == ["x0"]
     assert [i for i, _ in understood(faq_top=0.82, item_top=0.86, transaction=True).items] == ["x0"]
+
+
+def test_items_the_words_do_not_point_to_need_a_clearer_lead_without_a_request() -> None:
+    assert understood(faq_top=0.60, item_top=0.81).kind == "recommend"
+    assert understood(faq_top=0.60, item_top=0.81, words_agree=False).kind == "fallback"
+    assert understood(faq_top=0.60, item_top=0.83, words_agree=False).kind == "recommend"

@@ -39,6 +39,15 @@ def test_recommend_topic(engine: Engine) -> None:
     assert engine.search_items(item.title, k=1)[0][0] == item.id
 
 
+def test_meaning_and_words_agree_on_an_item_only_when_both_point_to_it(engine: Engine) -> None:
+    def agree(text: str) -> bool:
+        return engine.item_scores(text, engine.encode_queries([text])[0])[2]
+
+    title = engine.kb.items["py-asyncio-intro"].title
+    assert agree(title)                             # its own title: nearest in meaning and best by words
+    assert not agree("小区楼下的草坪黄了一大片")        # no word of it in the catalogue
+
+
 def test_bare_request(engine: Engine) -> None:
     u = engine.understand("推荐点东西")
     assert u.kind == "recommend" and u.topic == "" and u.items == []
