@@ -31,7 +31,7 @@ class Policy:
                                        # message's words match best (Engine.item_scores): a near miss matches a
                                        # domain's feel, not its words
     items_lead: float = 0.06           # ... when the FAQ is below its gate, or they lead it by this much
-    implicit_coverage: float = 0.1     # ... and some of the message's words occur in the catalogue
+    implicit_coverage: float = 0.05    # ... and some of the message's words occur in the catalogue
     list_floor: float = 1.0            # list items scoring within this of the best one
     service_faq: float = 0.02          # a message asking for a service needs its FAQ answer this far over the gate
     kind_band: float = 0.02            # a message of a kind that vouches (index.intent.FACETS) is answered this far
