@@ -26,10 +26,10 @@ class Policy:
     min_margin: float = 0.0            # top-1 must lead top-2 by this much to answer directly
     clarify_band: float = 0.03         # below the gate by less than this: ask "你是不是想问"
     faq_over_request: float = 0.08     # an explicit content request still gets an FAQ this far over
+    unconfirmed_items: float = 0.02    # items must clear their gate by this much more when no item nearest in
+                                       # meaning is also one the message's words match best (Engine.item_scores):
+                                       # a near miss matches a domain's feel, not its words
     implicit_items: float = 0.0        # items this far over their gate win without a request ...
-    implicit_unconfirmed: float = 0.02  # ... this much further when no item nearest in meaning is also one the
-                                       # message's words match best (Engine.item_scores): a near miss matches a
-                                       # domain's feel, not its words
     items_lead: float = 0.06           # ... when the FAQ is below its gate, or they lead it by this much
     implicit_coverage: float = 0.05    # ... and some of the message's words occur in the catalogue
     list_floor: float = 1.0            # list items scoring within this of the best one
@@ -95,13 +95,13 @@ def decide(engine: Engine, sig: Signals, req: ContentRequest) -> Understanding:
             return Understanding("faq", faq_id=cands[0], candidates=cands, items=related, scores=scores)
         return Understanding("clarify", candidates=cands, scores=scores)
 
+    unconfirmed = 0.0 if sig.item_words_agree else policy.unconfirmed_items
     if req.explicit:
         if d_faq >= policy.faq_over_request and d_faq > d_item:
             return faq()
-        carried = sig.topic_cov >= policy.request_topic_coverage and not req.service
+        carried = sig.topic_cov >= policy.request_topic_coverage and not req.service and d_item >= unconfirmed
         return Understanding("recommend", items=items() if carried else [], topic=req.topic, scores=scores)
-    implicit_bar = policy.implicit_items + (0.0 if sig.item_words_agree else policy.implicit_unconfirmed)
-    if (d_item >= implicit_bar and sig.item_cov >= policy.implicit_coverage and not req.service
+    if (d_item >= policy.implicit_items + unconfirmed and sig.item_cov >= policy.implicit_coverage and not req.service
             and not req.transaction
             and (d_faq < 0 or d_item >= d_faq + policy.items_lead)):
         return Understanding("recommend", items=items(), topic=sig.text, scores=scores)

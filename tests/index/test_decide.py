@@ -14,7 +14,7 @@ GATE = {"faq": 0.80, "item": 0.80, "request": 0.80}
 
 
 def understood(faq_top: float, item_top: float, transaction: bool = False, service: bool = False,
-               names_item: bool = False, words_agree: bool = True) -> Understanding:
+               names_item: bool = False, words_agree: bool = True, explicit: bool = False) -> Understanding:
     """The decision for a message whose best FAQ entry and best item score as given (no request pattern);
     four more items follow the best one, 0.1 apart."""
     engine = SimpleNamespace(policy=POLICY, gate=GATE, faq_ids=["a", "b", "c"])
@@ -22,7 +22,7 @@ def understood(faq_top: float, item_top: float, transaction: bool = False, servi
     items = [(f"x{n}", item_top - 0.1 * n) for n in range(5)]
     signals = Signals(text="t", faq=faq, faq_tokens=[], faq_cov=0.5, faq_qa_lead=0.0,
                       items=items, item_cov=0.5, item_words_agree=words_agree)
-    request = ContentRequest(False, "t", service=service, transaction=transaction, names_item=names_item)
+    request = ContentRequest(explicit, "t", service=service, transaction=transaction, names_item=names_item)
     return decide(engine, signals, request)
 
 
@@ -75,3 +75,10 @@ def test_items_the_words_do_not_point_to_need_a_clearer_lead_without_a_request()
     assert understood(faq_top=0.60, item_top=0.81).kind == "recommend"
     assert understood(faq_top=0.60, item_top=0.81, words_agree=False).kind == "fallback"
     assert understood(faq_top=0.60, item_top=0.83, words_agree=False).kind == "recommend"
+
+
+def test_items_the_words_do_not_point_to_need_a_clearer_lead_for_a_request_too() -> None:
+    assert understood(faq_top=0.60, item_top=0.81, explicit=True).items
+    unconfirmed = understood(faq_top=0.60, item_top=0.81, explicit=True, words_agree=False)
+    assert unconfirmed.kind == "recommend" and unconfirmed.items == []       # "no such content yet"
+    assert understood(faq_top=0.60, item_top=0.83, explicit=True, words_agree=False).items
