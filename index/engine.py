@@ -271,24 +271,23 @@ class Engine:
                 out[owner] = 1.0
         return out
 
-    def rank_bonus(self, text: str) -> np.ndarray | None:
+    def rank_bonus(self, kinds: list[str]) -> np.ndarray | None:
         """What entries gain in the ranking (not in confidence) for the kinds of account question a message is
-        (index.intent.FACETS): entries phrased as a refusal for one about a refusal, entries asking where for
+        (index.intent.kinds_of): entries phrased as a refusal for one about a refusal, entries asking where for
         one asking where, and so on. Such words make an entry likelier to be the right one, not the message
         likelier to be in scope."""
-        names = kinds_of(text) if self.weights.facet else []
-        if not names:
+        if not (kinds and self.weights.facet):
             return None
-        bonus = self.weights.facet * sum(self.faq_facets[name] for name in names)
+        bonus = self.weights.facet * sum(self.faq_facets[name] for name in kinds)
         return bonus if bonus.any() else None
 
-    def vouched(self, text: str) -> np.ndarray | None:
-        """1.0 for each entry phrased as a kind the message is, of the kinds whose words name an account matter
-        only (index.intent.FACETS, `vouches`); None when the message is of no such kind, or is about another
-        company's service (index.intent.ELSEWHERE_RE)."""
-        if ELSEWHERE_RE.search(text):
+    def vouched(self, text: str, kinds: list[str]) -> np.ndarray | None:
+        """1.0 for each entry phrased as a kind the message is (`kinds`, from index.intent.kinds_of), of the
+        kinds whose words name an account matter only (index.intent.FACETS, `vouches`); None when the message
+        is of no such kind, or is about another company's service (index.intent.ELSEWHERE_RE)."""
+        if not kinds or ELSEWHERE_RE.search(text):
             return None
-        flags = [self.faq_facets[f.name] for f in FACETS if f.vouches and f.message.search(text)]
+        flags = [self.faq_facets[f.name] for f in FACETS if f.vouches and f.name in kinds]
         return np.maximum.reduce(flags) if flags else None
 
     def item_scores(self, text: str, qvec: np.ndarray, k: int = ITEM_CANDIDATES) -> tuple[
@@ -335,8 +334,9 @@ class Engine:
         items, icov, agree = self.item_scores(texts[-1], vecs[-1])
         tcov = topic_coverage(self.catalogue_words, tokens(self.tok, topic)) if topic else 1.0
         unanswerable = any(f.name not in self.faq_features for f in features_of(text))
-        return Signals(text, faq, ftoks, fcov, qa_lead, items, icov, agree, tcov, self.rank_bonus(text),
-                       self.vouched(text), unanswerable)
+        kinds = kinds_of(text)
+        return Signals(text, faq, ftoks, fcov, qa_lead, items, icov, agree, tcov, self.rank_bonus(kinds),
+                       self.vouched(text, kinds), unanswerable)
 
     # public API ----------------------------------------------------------------
     def understand(self, text: str) -> Understanding:

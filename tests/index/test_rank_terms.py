@@ -86,10 +86,10 @@ def test_entries_are_flagged_by_their_phrasings(engine: Engine, kind: str, entry
 
 def test_the_bonus_adds_the_flags_of_every_kind_the_message_is(engine: Engine) -> None:
     text = normalize("退款被驳回了 去哪申诉")
-    bonus = engine.rank_bonus(text)
+    bonus = engine.rank_bonus(kinds_of(text))
     expected = engine.weights.facet * (engine.faq_facets["refusal"] + engine.faq_facets["where"])
     assert bonus is not None and np.allclose(bonus, expected)
-    assert engine.rank_bonus(normalize("课不想学了 钱能退回来吗")) is None
+    assert engine.rank_bonus(kinds_of(normalize("课不想学了 钱能退回来吗"))) is None
     assert {f.name for f in FACETS} == set(engine.faq_facets)
 
 
@@ -121,20 +121,26 @@ def test_the_term_reorders_entries_without_raising_confidence(engine: Engine) ->
     assert decide(engine, flipped, req).scores["d_faq"] == decide(engine, plain, req).scores["d_faq"]
 
 
+def vouched(engine: Engine, text: str) -> np.ndarray | None:
+    """The entries a message's kinds vouch for, as Engine.signals finds them."""
+    norm = normalize(text)
+    return engine.vouched(norm, kinds_of(norm))
+
+
 def test_only_kinds_that_name_an_account_matter_vouch(engine: Engine) -> None:
-    vouched = engine.vouched(normalize("能不能让真人来回答"))
-    assert vouched is not None and vouched[engine.faq_ids.index("contact-human")] == 1.0
-    assert engine.vouched(normalize("付了钱的课去哪找啊")) is None        # where: 在哪 is everyday Chinese
-    assert engine.vouched(normalize("公司抬头的发票能自己开吗")) is None  # 公司 and 发票 are a workplace topic too
+    flags = vouched(engine, "能不能让真人来回答")
+    assert flags is not None and flags[engine.faq_ids.index("contact-human")] == 1.0
+    assert vouched(engine, "付了钱的课去哪找啊") is None        # where: 在哪 is everyday Chinese
+    assert vouched(engine, "公司抬头的发票能自己开吗") is None  # 公司 and 发票 are a workplace topic too
     assert {f.name for f in FACETS if f.vouches} >= {"human", "price drop", "redeem code"}
 
 
 def test_a_kind_about_another_company_does_not_vouch(engine: Engine) -> None:
     text = normalize("京东买的手机刚买就便宜了200")
-    assert kinds_of(text) == ["price drop"] and engine.rank_bonus(text) is not None   # it still reorders
-    assert engine.vouched(text) is None
-    assert engine.vouched(normalize("淘宝客服几点下班")) is None
-    assert engine.vouched(normalize("客服几点下班")) is not None
+    assert kinds_of(text) == ["price drop"] and engine.rank_bonus(kinds_of(text)) is not None   # it still reorders
+    assert vouched(engine, text) is None
+    assert vouched(engine, "淘宝客服几点下班") is None
+    assert vouched(engine, "客服几点下班") is not None
 
 
 def test_a_kind_that_vouches_answers_just_under_the_gate(engine: Engine) -> None:
