@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import threading
 import time
@@ -52,12 +54,16 @@ class Robot(BaseRoBot):
 
 
 def dedupe_key(data: dict[str, Any]) -> str:
-    """MsgId for messages; FromUserName + CreateTime + Event for events."""
+    """MsgId for messages; FromUserName + CreateTime + Event for events. A message without a MsgId is keyed by
+    its whole content: a retry repeats it exactly, while two messages sent in one second differ."""
     source = data.get("FromUserName", "")
     msg_id = data.get("MsgId") or data.get("MsgID")
-    if data.get("MsgType") != "event" and msg_id:
+    if data.get("MsgType") == "event":
+        return f"evt:{source}:{data.get('CreateTime', '')}:{data.get('Event', '')}:{data.get('EventKey', '')}"
+    if msg_id:
         return f"msg:{source}:{msg_id}"
-    return f"evt:{source}:{data.get('CreateTime', '')}:{data.get('Event', '')}:{data.get('EventKey', '')}"
+    digest = hashlib.sha256(json.dumps(data, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
+    return f"msg:{source}:{data.get('CreateTime', '')}:{digest[:24]}"
 
 
 class Coordinator:

@@ -76,6 +76,23 @@ def test_event_retries_are_deduplicated_by_sender_time_and_event(settings: Any) 
     assert handler.runs == 2
 
 
+def test_messages_without_a_msgid_are_told_apart_by_content_and_retries_still_deduplicated(settings: Any) -> None:
+    handler = Counting(delay=0.0)
+    app = create_app(settings, routes=(("text", handler.matcher, handler.adapter),), watch=False)
+    server = LiveServer(app)
+    signer = Signer(TOKEN)
+    try:
+        first = {k: v for k, v in text_message("o-no-msgid", "怎么退款").items() if k != "MsgId"}
+        second = dict(first, Content="发票怎么开")       # same sender, same second
+        replies = post_copies(server.url, signer, first, 2, "plain") + post_copies(server.url, signer, second, 1,
+                                                                                    "plain")
+    finally:
+        server.stop()
+    assert handler.runs == 2
+    assert {reply["Content"] for _, reply in replies[:2]} == {"answer #1 to 怎么退款"}
+    assert replies[2][1]["Content"] == "answer #2 to 发票怎么开"
+
+
 def test_a_reply_slower_than_the_deadline_is_success_then_a_customer_service_message(
     settings: Any, sandbox: Any
 ) -> None:
