@@ -31,6 +31,8 @@ FLOORS = {
     "renovation": {"answered": 0.82, "oos": 0.10, "ndcg": 0.80},
     "garden": {"answered": 0.89, "oos": 0.16, "ndcg": 0.87},
     "law": {"answered": 0.86, "oos": 0.10, "ndcg": 0.63},
+    "skincare": {"answered": 0.79, "oos": 0.19, "ndcg": 0.84},
+    "psychology": {"answered": 0.89, "oos": 0.16, "ndcg": 0.67},
 }
 PLACES = {"devkb": SHARED, "devkb-fitness": SHARED}
 
