@@ -4,13 +4,15 @@
     python bench/outcomes.py diff BEFORE.json AFTER.json [--held-out finance,pets,...]
 
 `snap` sends every labelled query through `Engine.understand` with the shipped defaults and saves, per query,
-the reply kind, the entry or items and the decision's scores. `diff` prints answered / out-of-scope / nDCG@5 per
-KB for both runs and the means over the held-out KBs and the rest, then the queries whose outcome changed, for
-the KBs not held out only: a held-out KB is read as aggregate figures, never query by query."""
+what the labels judge of the reply (index.evaluate.Outcome) and the decision's scores. `diff` prints answered /
+out-of-scope / nDCG@5 per KB for both runs and the means over the held-out KBs and the rest, then the queries
+whose outcome changed, for the KBs not held out only: a held-out KB is read as aggregate figures, never
+query by query."""
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 import tempfile
@@ -20,7 +22,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from index import Engine, load_kb, make_encoder
-from index.evaluate import load_queries, ndcg_at
+from index.evaluate import Outcome, load_queries, ndcg_at, outcome_of
 
 
 def snap(out: Path, kb_dirs: list[str]) -> None:
@@ -33,30 +35,32 @@ def snap(out: Path, kb_dirs: list[str]) -> None:
         rows = []
         for q in load_queries(Path(kb_dir) / "queries.jsonl"):
             u = engine.understand(q["q"])
-            items = [i for i, _ in u.items][:5]
-            rows.append({**q, "kind": u.kind, "faq": u.faq_id, "cands": u.candidates[:3], "items": items,
-                         "ndcg": ndcg_at(items, q.get("relevant", {})),
+            reply = outcome_of(u)
+            rows.append({**q, "outcome": dataclasses.asdict(reply),
+                         "ndcg": ndcg_at(reply.item_ids, q.get("relevant", {})),
                          "scores": {k: round(v, 4) for k, v in u.scores.items()}})
         result[Path(kb_dir).name] = rows
     out.write_text(json.dumps(result, ensure_ascii=False), encoding="utf-8")
 
 
 def figures(rows: list[dict[str, Any]]) -> tuple[float, float, float]:
-    """Answered correctly, out-of-scope false answers and nDCG@5, as `python -m bot eval` counts them."""
+    """Answered correctly, out-of-scope false answers and nDCG@5, judged as index.evaluate judges them."""
     faq = [r for r in rows if r["type"] == "faq"]
     none = [r for r in rows if r["type"] == "none"]
     rec = [r for r in rows if r["type"] == "recommend"]
-    return (sum(r["kind"] == "faq" and r["faq"] == r["expect"] for r in faq) / max(len(faq), 1),
-            sum(r["kind"] == "faq" or bool(r["items"]) for r in none) / max(len(none), 1),
+    return (sum(Outcome(**r["outcome"]).answers(r["expect"]) for r in faq) / max(len(faq), 1),
+            sum(Outcome(**r["outcome"]).speaks() for r in none) / max(len(none), 1),
             sum(r["ndcg"] for r in rec) / max(len(rec), 1))
 
 
 def outcome(row: dict[str, Any]) -> str:
     """One query's outcome in a word, for listing what changed."""
+    out = Outcome(**row["outcome"])
     if row["type"] == "faq":
-        return "right" if row["kind"] == "faq" and row["faq"] == row["expect"] else f"{row['kind']}:{row['faq']}"
+        first = out.faq_id or (out.candidates[:1] or [None])[0]
+        return "right" if out.answers(row["expect"]) else f"{out.kind}:{first}"
     if row["type"] == "none":
-        return "answered" if row["kind"] == "faq" or row["items"] else "quiet"
+        return "answered" if out.speaks() else "quiet"
     return f"ndcg {row['ndcg']:.2f}"
 
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
-    from index.engine import Engine
+    from index.engine import Engine, Understanding
 
 
 @dataclass
@@ -24,6 +24,14 @@ class Outcome:
     faq_id: str | None = None
     candidates: list[str] = field(default_factory=list)
     item_ids: list[str] = field(default_factory=list)
+
+    def answers(self, expect: str) -> bool:
+        """Whether this is a direct answer from the expected FAQ entry."""
+        return self.kind == "faq" and self.faq_id == expect
+
+    def speaks(self) -> bool:
+        """Whether the reply answers at all (an FAQ answer or item links): false for an out-of-scope message."""
+        return self.kind == "faq" or bool(self.item_ids)
 
 
 @dataclass
@@ -80,19 +88,23 @@ def load_queries(path: str | Path) -> list[dict]:
         return [json.loads(ln) for ln in fh if ln.strip()]
 
 
+def outcome_of(u: Understanding) -> Outcome:
+    """What the labels can judge of an Engine.understand decision."""
+    if u.kind == "faq":
+        return Outcome("faq", u.faq_id, list(u.candidates), item_ids=[i for i, _ in u.items])
+    if u.kind == "clarify":
+        return Outcome("clarify", None, list(u.candidates))
+    if u.kind in ("recommend", "buy"):
+        ids = [i for i, _ in u.items][:5]
+        return Outcome("items" if ids else "no_content", item_ids=ids)
+    return Outcome("fallback")
+
+
 def engine_respond(engine: Engine) -> Callable[[str], Outcome]:
     """A respond callback straight from Engine.understand (before the chat path is wired)."""
 
     def respond(text: str) -> Outcome:
-        u = engine.understand(text)
-        if u.kind == "faq":
-            return Outcome("faq", u.faq_id, list(u.candidates), item_ids=[i for i, _ in u.items])
-        if u.kind == "clarify":
-            return Outcome("clarify", None, list(u.candidates))
-        if u.kind in ("recommend", "buy"):
-            ids = [i for i, _ in u.items][:5]
-            return Outcome("items" if ids else "no_content", item_ids=ids)
-        return Outcome("fallback")
+        return outcome_of(engine.understand(text))
 
     return respond
 
@@ -118,17 +130,17 @@ def evaluate(kb_dir: str | Path, queries_path: str | Path | None,
             first = out.faq_id if out.kind == "faq" else (out.candidates[:1] or [None])[0]
             top1 += first == exp
             if out.kind == "faq":
-                ok += out.faq_id == exp
-                wrong += out.faq_id != exp
+                ok += out.answers(exp)
+                wrong += not out.answers(exp)
             elif out.kind == "clarify":
                 clar += 1
                 clar_ok += exp in out.candidates[:3]
-            if not (out.kind == "faq" and out.faq_id == exp):
+            if not out.answers(exp):
                 rep.failures.append({"q": q["q"], "expect": exp, "got": out.kind, "id": out.faq_id,
                                      "cands": out.candidates[:3]})
         elif typ == "none":
             rep.none_n += 1
-            bad = out.kind == "faq" or bool(out.item_ids)
+            bad = out.speaks()
             none_bad += bad
             if bad:
                 rep.failures.append({"q": q["q"], "expect": "none", "got": out.kind, "id": out.faq_id,
