@@ -106,6 +106,48 @@ def kb_check(directory: Path | None) -> None:
     click.echo(f"{root}: OK")
 
 
+@kb.command("gaps")
+@click.option("--days", default=30, show_default=True, help="How far back to look (at most 90).")
+@click.option("--top", default=20, show_default=True, help="Longest list shown.")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def kb_gaps(days: int, top: int, as_json: bool) -> None:
+    """What subscribers asked that the knowledge base could not answer, and phrasings to add to its entries."""
+    from handlers.gaps import report
+    from index import KBInvalid, load_kb
+
+    current = deps()
+    try:
+        kb_now = load_kb(current.settings.knowledge_dir)
+    except KBInvalid as exc:
+        raise click.ClickException(str(exc)) from None
+    found = report(current, kb_now, days, top)
+    if as_json:
+        click.echo(json.dumps(found, ensure_ascii=False, indent=1))
+        return
+    for line in _gaps_lines(found):
+        click.echo(line)
+
+
+def _gaps_lines(found: dict[str, Any]) -> list[str]:
+    """The gaps report as text for a terminal."""
+    counts = found["by_reply"]
+    lines = [f"Last {found['days']} days: {found['messages']} messages the knowledge base did not answer outright, "
+             f"from {found['askers']} subscribers (fallback {counts['fallback']}, clarifying list "
+             f"{counts['clarify']}, no such content {counts['no_content']})."]
+    sections = (("Unanswered, most asked first:", found["unanswered"]),
+                ("Content asked for that the catalogue lacks:", found["content"]))
+    for title, groups in sections:
+        if groups:
+            lines += ["", title, *(f"  {g['count']:>4}x {g['askers']:>3} subscribers  {g['text']}" for g in groups)]
+    if found["suggestions"]:
+        lines += ["", "Picked from a clarifying list: add these under `similar:` of the entry."]
+        for s in found["suggestions"]:
+            lines.append(f"  {s['source'] or '?'}  {s['faq_id']} ({s['question']}): picked {s['picked']} of "
+                         f"{s['offered']} times offered")
+            lines += [f"    - {json.dumps(text, ensure_ascii=False)}" for text in s["phrasings"]]
+    return lines
+
+
 def _env_knowledge_dir() -> str:
     import os
 

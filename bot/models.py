@@ -1,4 +1,4 @@
-"""Database models: subscribers, signals, the sales ledger and broadcasts."""
+"""Database models: subscribers, signals, unanswered messages, the sales ledger and broadcasts."""
 
 from __future__ import annotations
 
@@ -45,6 +45,22 @@ class Signal(Base):
     item_id: Mapped[str | None] = mapped_column(String(128), nullable=True, index=True)
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class Unanswered(Base):
+    """A message the knowledge base could not answer outright, kept for admins (`python -m bot kb gaps`)."""
+
+    __tablename__ = "unanswered"
+    __table_args__ = (Index("ix_unanswered_asker_created", "asker", "created_at"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    asker: Mapped[str] = mapped_column(String(16))          # the subscriber's pseudonym (bot.logs.hash_openid)
+    text: Mapped[str] = mapped_column(String(500))
+    reply: Mapped[str] = mapped_column(String(16))          # "fallback" | "clarify" | "no_content"
+    topic: Mapped[str | None] = mapped_column(String(200), nullable=True)   # what a content request asked for
+    candidates: Mapped[list[str]] = mapped_column(JSON, default=list)      # the entries a clarify offered
+    picked: Mapped[str | None] = mapped_column(String(128), nullable=True)  # ... and the one chosen
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
 
 
 class Product(Base):

@@ -8,7 +8,7 @@ from typing import Any
 
 from bot.deps import Deps
 from bot.replies import Reply
-from handlers import faq, purchase
+from handlers import faq, gaps, purchase
 from handlers.common import text_of
 
 NUMBER = re.compile(r"^(?:第)?\s*([1-9])\s*(?:个|条|号|篇|门)?\s*[.。!！]?$")
@@ -35,6 +35,7 @@ def on_text(deps: Deps, message: Any, choice: tuple[str, str]) -> Reply | None:
     kind, entry = choice
     engine = deps.knowledge.engine
     if kind == "faq" and entry in engine.kb.faqs:
+        gaps.resolve(deps, message.source, entry)
         return faq.answer(deps, entry)
     if kind == "items" and entry in engine.kb.items:
         return purchase.offer(deps, message.source, entry)

@@ -6,6 +6,8 @@ from typing import Any
 
 from bot.deps import Deps
 from bot.replies import Reply
+from handlers import gaps
+from handlers.common import text_of
 
 
 def fallback(deps: Deps) -> Reply:
@@ -19,5 +21,6 @@ def always(deps: Deps, message: Any) -> bool:
 
 
 def on_message(deps: Deps, message: Any, _match: Any) -> Reply:
-    """Chat adapter."""
+    """Chat adapter; a message with words in it is kept as a gap of the knowledge base."""
+    gaps.record(deps, message.source, text_of(message), "fallback")
     return fallback(deps)

@@ -6,8 +6,8 @@ from typing import Any
 
 from bot.deps import Deps
 from bot.replies import TEXT_MAX_BYTES, Reply
-from handlers import signals
-from handlers.common import item_url, link, numbered, price_text, understand
+from handlers import gaps, signals
+from handlers.common import item_url, link, numbered, price_text, text_of, understand
 
 CLARIFY_HEAD = "你是不是想问："
 CLARIFY_TAIL = "回复数字查看答案。"
@@ -62,4 +62,6 @@ def on_text(deps: Deps, message: Any, reading: Any) -> Reply:
     """Chat adapter."""
     if reading.kind == "faq":
         return answer(deps, reading.faq_id, message.source, [i for i, _ in reading.items])
-    return clarify(deps, message.source, list(reading.candidates))
+    reply = clarify(deps, message.source, list(reading.candidates))
+    gaps.record(deps, message.source, text_of(message), "clarify", candidates=reply.meta["candidates"])
+    return reply

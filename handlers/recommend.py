@@ -7,8 +7,8 @@ from typing import Any
 
 from bot.deps import Deps
 from bot.replies import Reply
-from handlers import signals
-from handlers.common import item_url, link, numbered, price_text, understand
+from handlers import gaps, signals
+from handlers.common import item_url, link, numbered, price_text, text_of, understand
 from index import personalize
 
 LIMIT = 5
@@ -67,8 +67,11 @@ def matches(deps: Deps, message: Any) -> Any:
 
 
 def on_text(deps: Deps, message: Any, reading: Any) -> Reply:
-    """Chat adapter for a text request."""
-    return recommend(deps, message.source, list(reading.items), reading.topic)
+    """Chat adapter for a text request; one the catalogue has nothing for is kept as a gap."""
+    reply = recommend(deps, message.source, list(reading.items), reading.topic)
+    if reply.meta.get("kind") == "no_content" and reading.topic:
+        gaps.record(deps, message.source, text_of(message), "no_content", topic=reading.topic)
+    return reply
 
 
 def on_menu(deps: Deps, message: Any, _match: Any) -> Reply:

@@ -40,6 +40,7 @@ class Parsed:
     items: list[Item] = field(default_factory=list)
     account: dict[str, Any] = field(default_factory=dict)
     userdict: list[str] = field(default_factory=list)
+    sources: dict[str, str] = field(default_factory=dict)   # FAQ id -> "faq/<file>.yaml:<line>"
 
 
 class _Checker:
@@ -118,6 +119,7 @@ class _Checker:
             tags = self.str_list(path, f, "tags")
             if fid and question and answer is not None:
                 self.out.faqs.append(FaqEntry(fid, question, similar, answer, tags))
+                self.out.sources[fid] = f"{path.relative_to(self.root).as_posix()}:{entry.line}"
 
     # Articles ------------------------------------------------------------
     def article_file(self, path: Path) -> None:

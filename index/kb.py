@@ -35,4 +35,5 @@ def load_kb(path: str | Path) -> KnowledgeBase:
         account=account_from_mapping(parsed.account),
         userdict=parsed.userdict,
         fingerprint=fingerprint(root),
+        sources=parsed.sources,
     )

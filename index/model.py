@@ -89,4 +89,4 @@ class KnowledgeBase:
     account: Account
     userdict: list[str]
     fingerprint: str
-    sources: dict[str, str] = field(default_factory=dict)
+    sources: dict[str, str] = field(default_factory=dict)   # FAQ id -> "faq/<file>.yaml:<line>"
