@@ -112,6 +112,7 @@ def kb_check(directory: Path | None) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 def kb_gaps(days: int, top: int, as_json: bool) -> None:
     """What subscribers asked that the knowledge base could not answer, and phrasings to add to its entries."""
+    from bot.kbreport import gaps_lines
     from handlers.gaps import report
     from index import KBInvalid, load_kb
 
@@ -124,28 +125,29 @@ def kb_gaps(days: int, top: int, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(found, ensure_ascii=False, indent=1))
         return
-    for line in _gaps_lines(found):
+    for line in gaps_lines(found):
         click.echo(line)
 
 
-def _gaps_lines(found: dict[str, Any]) -> list[str]:
-    """The gaps report as text for a terminal."""
-    counts = found["by_reply"]
-    lines = [f"Last {found['days']} days: {found['messages']} messages the knowledge base did not answer outright, "
-             f"from {found['askers']} subscribers (fallback {counts['fallback']}, clarifying list "
-             f"{counts['clarify']}, no such content {counts['no_content']})."]
-    sections = (("Unanswered, most asked first:", found["unanswered"]),
-                ("Content asked for that the catalogue lacks:", found["content"]))
-    for title, groups in sections:
-        if groups:
-            lines += ["", title, *(f"  {g['count']:>4}x {g['askers']:>3} subscribers  {g['text']}" for g in groups)]
-    if found["suggestions"]:
-        lines += ["", "Picked from a clarifying list: add these under `similar:` of the entry."]
-        for s in found["suggestions"]:
-            lines.append(f"  {s['source'] or '?'}  {s['faq_id']} ({s['question']}): picked {s['picked']} of "
-                         f"{s['offered']} times offered")
-            lines += [f"    - {json.dumps(text, ensure_ascii=False)}" for text in s["phrasings"]]
-    return lines
+@kb.command("explain")
+@click.argument("messages", nargs=-1, required=True)
+def kb_explain(messages: tuple[str, ...]) -> None:
+    """How the account reads each message: its reply, the best FAQ entries and items, and how far from the gates."""
+    from bot.kbreport import explain_lines
+    from bot.knowledge import Knowledge
+
+    current = settings()
+    knowledge = Knowledge(current.knowledge_dir, current.index_dir, current.embedding_model)
+    click.echo(f"loading the index of {current.knowledge_dir} (built first when missing)", err=True)
+    result = knowledge.reload()
+    if not result.ok:
+        for problem in result.problems:
+            click.echo(problem)
+        raise click.ClickException("knowledge base failed its check")
+    engine = knowledge.engine
+    for n, text in enumerate(messages):
+        click.echo("\n".join(["", *explain_lines(engine, text, engine.understand(text))] if n else
+                             explain_lines(engine, text, engine.understand(text))))
 
 
 def _env_knowledge_dir() -> str:

@@ -82,6 +82,7 @@ def decide(engine: Engine, sig: Signals, req: ContentRequest) -> Understanding:
     scores = {"faq1": s1, "faq2": s2, "item1": i1, "d_faq": d_faq, "d_item": d_item,
               "faq_cov": sig.faq_cov, "qa_lead": sig.faq_qa_lead, "item_cov": sig.item_cov,
               "topic_cov": sig.topic_cov}
+    scores.update({f"rank{n}": float(rank[i]) for n, i in enumerate(order[:3], 1)})   # the candidates' scores
 
     def items() -> list[tuple[str, float]]:
         if d_item < 0:

@@ -358,6 +358,7 @@ class Engine:
             sig = self.signals(norm, req.topic if req.explicit else None)
         out = decide.decide(self, sig, req)
         out.debug.setdefault("norm", norm)
+        out.debug["items"] = [(i, round(s, 4)) for i, s in sig.items[:5]]
         out.debug["ms"] = round((time.perf_counter() - t0) * 1000, 2)
         return out
 

@@ -90,3 +90,20 @@ def test_index_build_shows_a_bar_per_embedding_stage_and_reuses_the_index(tmp_pa
     assert "faq phrasings" in first.output and "index ready" in first.output
     again = CliRunner().invoke(cli, ["index", "build"], env=env)
     assert again.exit_code == 0 and "faq phrasings" not in again.output
+
+
+def test_kb_explain_shows_the_reply_the_candidates_and_where_they_are_written(settings: object) -> None:
+    from index import load_kb
+    from tests.bot.test_cli_broadcasts import environment
+
+    kb = load_kb(ROOT / "knowledge")
+    question = kb.faqs["refund-how"].question
+    result = CliRunner().invoke(cli, ["kb", "explain", question, "今天天气怎么样", "有没有考研数学的资料"],
+                                env=environment(settings))  # type: ignore[arg-type]
+    assert result.exit_code == 0, result.output
+    first, off_topic, request = result.output.split("\n\n")
+    assert "Reply: the answer of refund-how" in first
+    top = next(line for line in first.splitlines() if line.startswith("  1. "))
+    assert f"refund-how  {question}  faq/refund.yaml:" in top
+    assert "Reply: the fallback text" in off_topic and "under the gate" in off_topic
+    assert "Reply: no such content" in request and "of the topic 「考研数学」" in request

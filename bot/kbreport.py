@@ -1,0 +1,72 @@
+"""Admin reports on the knowledge base as terminal text: its gaps, and how one message is read."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from index import Engine, Understanding
+
+NOT_SCORED = -9.0      # index.decide's mark for a side that was not in play (no entries, a feature no entry covers)
+
+
+def gaps_lines(found: dict[str, Any]) -> list[str]:
+    """The gaps report (handlers.gaps.report) as text."""
+    counts = found["by_reply"]
+    lines = [f"Last {found['days']} days: {found['messages']} messages the knowledge base did not answer outright, "
+             f"from {found['askers']} subscribers (fallback {counts['fallback']}, clarifying list "
+             f"{counts['clarify']}, no such content {counts['no_content']})."]
+    sections = (("Unanswered, most asked first:", found["unanswered"]),
+                ("Content asked for that the catalogue lacks:", found["content"]))
+    for title, groups in sections:
+        if groups:
+            lines += ["", title, *(f"  {g['count']:>4}x {g['askers']:>3} subscribers  {g['text']}" for g in groups)]
+    if found["suggestions"]:
+        lines += ["", "Picked from a clarifying list: add these under `similar:` of the entry."]
+        for s in found["suggestions"]:
+            lines.append(f"  {s['source'] or '?'}  {s['faq_id']} ({s['question']}): picked {s['picked']} of "
+                         f"{s['offered']} times offered")
+            lines += [f"    - {json.dumps(text, ensure_ascii=False)}" for text in s["phrasings"]]
+    return lines
+
+
+def explain_lines(engine: Engine, text: str, reading: Understanding) -> list[str]:
+    """How the engine read `text`: the reply it gets, the FAQ entries and items it scored best, and how far
+    each side is from the gate calibrated for this KB."""
+    kb, scores = engine.kb, reading.scores
+    lines = [f"「{text}」 read as 「{reading.debug.get('norm', '')}」", f"Reply: {_reply(reading)}"]
+    d_faq, d_item = scores.get("d_faq", NOT_SCORED), scores.get("d_item", NOT_SCORED)
+    if reading.candidates:
+        lines.append(f"FAQ, best first ({_distance(d_faq)}; a clarifying list from "
+                     f"{engine.policy.clarify_band:.3f} under):")
+        for n, faq_id in enumerate(reading.candidates, 1):
+            lines.append(f"  {n}. {scores[f'rank{n}']:.4f}  {faq_id}  {kb.faqs[faq_id].question}  "
+                         f"{kb.sources.get(faq_id, '')}")
+    if reading.debug.get("items"):
+        lines.append(f"Items, best first ({_distance(d_item)}):")
+        for n, (item_id, score) in enumerate(reading.debug["items"], 1):
+            lines.append(f"  {n}. {score:.4f}  {item_id}  {kb.items[item_id].title}")
+    needed = engine.policy.request_topic_coverage
+    if reading.kind == "recommend" and not reading.items and reading.topic and scores["topic_cov"] < needed:
+        lines.append(f"The catalogue's words cover {scores['topic_cov']:.2f} of the topic 「{reading.topic}」 "
+                     f"(weighted by how rare each word is; {needed:.2f} needed).")
+    return lines
+
+
+def _reply(reading: Understanding) -> str:
+    if reading.kind == "faq":
+        related = f", with links to {', '.join(i for i, _ in reading.items)}" if reading.items else ""
+        return f"the answer of {reading.faq_id}{related}"
+    if reading.kind == "clarify":
+        return "「你是不是想问」 with the three entries below"
+    if reading.kind == "recommend":
+        return f"{len(reading.items)} items" if reading.items else "no such content (the no_content text)"
+    if reading.kind == "buy":
+        return f"the buy link of {reading.items[0][0]}"
+    return "the fallback text"
+
+
+def _distance(delta: float) -> str:
+    if delta <= NOT_SCORED:
+        return "not in play"
+    return f"{abs(delta):.4f} {'over' if delta >= 0 else 'under'} the gate"
