@@ -26,6 +26,13 @@ class ChatState:
         except redis.RedisError:
             log.warning("redis unavailable: numbered choices are not remembered")
 
+    def forget(self, openid: str) -> None:
+        """Drop the list offered, so a number no longer picks from it."""
+        try:
+            self.redis.delete(self.prefix + openid)
+        except redis.RedisError:
+            log.warning("redis unavailable: a declined list is not forgotten")
+
     def offered(self, openid: str) -> dict[str, Any] | None:
         """The last numbered list offered, if still fresh."""
         try:

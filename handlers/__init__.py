@@ -26,6 +26,7 @@ ROUTES: tuple[Route, ...] = (
     ("templatesendjobfinish_event", fallback.always, events.on_job_finished),
     ("masssendjobfinish_event", fallback.always, events.on_job_finished),
     *_routes_for(TEXT, choice.picked, choice.on_text),
+    *_routes_for(TEXT, choice.declined, choice.on_declined),
     *_routes_for(TEXT, purchase.matches, purchase.on_text),
     *_routes_for(TEXT, recommend.matches, recommend.on_text),
     *_routes_for(TEXT, faq.matches, faq.on_text),

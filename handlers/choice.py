@@ -1,4 +1,5 @@
-"""A number sent after a numbered list picks that entry: an FAQ answer or an item's buy link."""
+"""A number sent after a numbered list picks that entry (an FAQ answer or an item's buy link); "none of these"
+gets the fallback, never a list of guesses."""
 
 from __future__ import annotations
 
@@ -8,10 +9,13 @@ from typing import Any
 
 from bot.deps import Deps
 from bot.replies import Reply
-from handlers import faq, gaps, purchase
+from handlers import fallback, faq, gaps, purchase
 from handlers.common import text_of
+from index.normalize import normalize
 
 NUMBER = re.compile(r"^(?:第)?\s*([1-9])\s*(?:个|条|号|篇|门)?\s*[.。!！]?$")
+NONE_OF_THESE = re.compile(r"^(?:(?:以上|上面)?(?:都|全都|全)?(?:不是|不对)(?:的|这些|这个|呢|哦|啊|呀)*"
+                           r"|没有我?(?:要|想)(?:问|找)?的)$")
 
 
 def picked(deps: Deps, message: Any) -> tuple[str, str] | None:
@@ -40,3 +44,15 @@ def on_text(deps: Deps, message: Any, choice: tuple[str, str]) -> Reply | None:
     if kind == "items" and entry in engine.kb.items:
         return purchase.offer(deps, message.source, entry)
     return None
+
+
+def declined(deps: Deps, message: Any) -> bool:
+    """Matcher: "none of these" (「都不是」, 「以上都不是」, 「没有我想问的」): an answer to a list, not a question."""
+    return bool(NONE_OF_THESE.match(re.sub(r"[\W_]+", "", normalize(text_of(message)))))
+
+
+def on_declined(deps: Deps, message: Any, _match: Any) -> Reply:
+    """Chat adapter: forget any list offered and give the fallback text (how to ask again, or reach a person);
+    the message that led to a clarifying list stays in the gaps report as unanswered."""
+    deps.chat.forget(message.source)
+    return fallback.fallback(deps)

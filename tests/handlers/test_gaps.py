@@ -119,3 +119,14 @@ def test_cli_prints_the_report_and_the_phrasings_as_yaml(wechat: Any, deps: Any,
     as_json = CliRunner().invoke(cli, ["kb", "gaps", "--json", "--days", "1"], env=env)
     assert json.loads(as_json.output)["suggestions"][0]["phrasings"] == [UNSURE]
     assert CliRunner().invoke(cli, ["kb", "gaps", "--days", "0"], env=env).exit_code == 2
+
+
+def test_none_of_these_gets_the_fallback_and_forgets_the_list(wechat: Any, deps: Any) -> None:
+    fallback = deps.knowledge.engine.kb.account.fallback
+    assert ask(wechat, "o-none", UNSURE).startswith(CLARIFY_HEAD)
+    assert ask(wechat, "o-none", "以上都不是") == fallback
+    assert ask(wechat, "o-none", "1") == fallback          # the list is gone: a number picks nothing
+    found = gaps.report(deps, deps.knowledge.engine.kb)
+    assert [g["text"] for g in found["unanswered"]] == [UNSURE]     # a bare number is no gap
+    assert ask(wechat, "o-fresh", "以上都不是") == fallback   # without a list too: never a list of guesses
+    assert gaps.report(deps, deps.knowledge.engine.kb)["messages"] == 1
