@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import timedelta
 from typing import Any
 
@@ -98,7 +98,7 @@ def report(deps: Deps, kb: KnowledgeBase, days: int = 30, top: int = 20) -> dict
     suggestions = [
         {"faq_id": faq_id, "question": faqs[faq_id].question, "source": sources.get(faq_id, ""),
          "picked": len(chosen), "offered": offered[faq_id],
-         "phrasings": _distinct(r.text for r in chosen)}
+         "phrasings": _distinct((r.text for r in chosen), known=faqs[faq_id].phrasings)}
         for faq_id, chosen in sorted(picked.items(), key=lambda p: (-len(p[1]), p[0]))
     ][:top]
     return {
@@ -113,9 +113,9 @@ def report(deps: Deps, kb: KnowledgeBase, days: int = 30, top: int = 20) -> dict
     }
 
 
-def _grouped(rows: list[Row[Any]], text_of: Any) -> list[dict[str, Any]]:
+def _grouped(rows: list[Row[Any]], text_of: Callable[[Row[Any]], str]) -> list[dict[str, Any]]:
     """Rows that read the same once normalised, as {text (the latest wording), count, askers}, most asked first."""
-    groups: dict[str, list[Unanswered]] = defaultdict(list)
+    groups: dict[str, list[Row[Any]]] = defaultdict(list)
     for r in rows:                      # newest first, so a group's first row is its latest wording
         groups[_key(text_of(r))].append(r)
     out = [{"text": text_of(g[0]), "count": len(g), "askers": len({r.asker for r in g})} for g in groups.values()]
@@ -127,9 +127,9 @@ def _key(text: str) -> str:
     return re.sub(r"[\W_]+", "", normalize(text)) or text
 
 
-def _distinct(texts: Iterable[str]) -> list[str]:
-    """Texts without repeats of the same normalised form, in order."""
-    seen: set[str] = set()
+def _distinct(texts: Iterable[str], known: Iterable[str] = ()) -> list[str]:
+    """Texts without repeats of the same normalised form, nor of a `known` one, in order."""
+    seen = {_key(text) for text in known}
     out = []
     for text in texts:
         key = _key(text)

@@ -130,3 +130,13 @@ def test_none_of_these_gets_the_fallback_and_forgets_the_list(wechat: Any, deps:
     assert [g["text"] for g in found["unanswered"]] == [UNSURE]     # a bare number is no gap
     assert ask(wechat, "o-fresh", "以上都不是") == fallback   # without a list too: never a list of guesses
     assert gaps.report(deps, deps.knowledge.engine.kb)["messages"] == 1
+
+
+def test_a_pick_already_among_the_entry_phrasings_is_not_suggested_again(deps: Any) -> None:
+    kb = deps.knowledge.engine.kb
+    entry = kb.faqs["refund-how"]
+    for text in (entry.question + "？？", "买错了 钱能要回来吗"):
+        gaps.record(deps, "o-known", text, "clarify", candidates=["refund-how", "refund-arrival"])
+        gaps.resolve(deps, "o-known", "refund-how")
+    [suggestion] = gaps.report(deps, kb)["suggestions"]
+    assert suggestion["picked"] == 2 and suggestion["phrasings"] == ["买错了 钱能要回来吗"]
