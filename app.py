@@ -67,6 +67,7 @@ def create_app(settings: Settings | None = None, *, routes: Iterable[Route] | No
 
     app = Flask(__name__)
     app.config.update(SECRET_KEY=settings.secret_key, MAX_CONTENT_LENGTH=max(MAX_BODY, 1024 * 1024))
+    app.json.ensure_ascii = False       # subscribers' and the KB's Chinese as UTF-8 in JSON responses
     app.extensions["deps"] = deps
     cipher = Cipher(settings.wechat_token, settings.aes_key, settings.app_id) if settings.aes_key else None
     coordinator = Coordinator(deps.redis, settings.redis_prefix, settings.reply_deadline)

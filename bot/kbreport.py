@@ -14,13 +14,13 @@ def gaps_lines(found: dict[str, Any]) -> list[str]:
     """The gaps report (handlers.gaps.report) as text."""
     counts = found["by_reply"]
     lines = [f"Last {found['days']} days: {found['messages']} messages the knowledge base did not answer outright, "
-             f"from {found['askers']} subscribers (fallback {counts['fallback']}, clarifying list "
+             f"from {_subscribers(found['askers'])} (fallback {counts['fallback']}, clarifying list "
              f"{counts['clarify']}, no such content {counts['no_content']})."]
     sections = (("Unanswered, most asked first:", found["unanswered"]),
                 ("Content asked for that the catalogue lacks:", found["content"]))
     for title, groups in sections:
         if groups:
-            lines += ["", title, *(f"  {g['count']:>4}x {g['askers']:>3} subscribers  {g['text']}" for g in groups)]
+            lines += ["", title, *(f"  {g['count']:>4}x {_subscribers(g['askers'], 3)}  {g['text']}" for g in groups)]
     if found["suggestions"]:
         lines += ["", "Picked from a clarifying list: add these under `similar:` of the entry."]
         for s in found["suggestions"]:
@@ -51,6 +51,10 @@ def explain_lines(engine: Engine, text: str, reading: Understanding) -> list[str
         lines.append(f"The catalogue's words cover {scores['topic_cov']:.2f} of the topic 「{reading.topic}」 "
                      f"(weighted by how rare each word is; {needed:.2f} needed).")
     return lines
+
+
+def _subscribers(n: int, width: int = 0) -> str:
+    return f"{n:>{width}} subscriber" + ("" if n == 1 else "s")
 
 
 def _reply(reading: Understanding) -> str:
