@@ -15,7 +15,7 @@ def gaps_lines(found: dict[str, Any]) -> list[str]:
     counts = found["by_reply"]
     lines = [f"Last {found['days']} days: {found['messages']} messages the knowledge base did not answer outright, "
              f"from {_subscribers(found['askers'])} (fallback {counts['fallback']}, clarifying list "
-             f"{counts['clarify']}, no such content {counts['no_content']})."]
+             f"{counts['clarify']}, no such content {counts['no_content']}, answer disputed {counts['disputed']})."]
     sections = (("Unanswered, most asked first:", found["unanswered"]),
                 ("Content asked for that the catalogue lacks:", found["content"]))
     for title, groups in sections:
@@ -27,6 +27,11 @@ def gaps_lines(found: dict[str, Any]) -> list[str]:
             lines.append(f"  {s['source'] or '?'}  {s['faq_id']} ({s['question']}): picked {s['picked']} of "
                          f"{s['offered']} times offered")
             lines += [f"    - {json.dumps(text, ensure_ascii=False)}" for text in s["phrasings"]]
+    if found["disputed"]:
+        lines += ["", "Answered, then told 「不对」: these may belong to another entry, or need one of their own."]
+        for d in found["disputed"]:
+            lines.append(f"  {d['source'] or '?'}  {d['faq_id']} ({d['question']}): {d['count']}x")
+            lines += [f"    {text}" for text in d["messages"]]
     return lines
 
 

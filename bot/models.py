@@ -56,9 +56,10 @@ class Unanswered(Base):
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     asker: Mapped[str] = mapped_column(String(16))          # the subscriber's pseudonym (bot.logs.hash_openid)
     text: Mapped[str] = mapped_column(String(500))
-    reply: Mapped[str] = mapped_column(String(16))          # "fallback" | "clarify" | "no_content"
+    reply: Mapped[str] = mapped_column(String(16))          # "fallback" | "clarify" | "no_content" | "disputed"
     topic: Mapped[str | None] = mapped_column(String(200), nullable=True)   # what a content request asked for
-    candidates: Mapped[list[str]] = mapped_column(JSON, default=list)      # the entries a clarify offered
+    candidates: Mapped[list[str]] = mapped_column(JSON, default=list)      # the entries a clarify offered, or
+                                                                           # the one whose answer was disputed
     picked: Mapped[str | None] = mapped_column(String(128), nullable=True)  # ... and the one chosen
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
 

@@ -1,9 +1,10 @@
-"""Short-lived chat state per subscriber in Redis (numbered choices), tolerant of Redis outages."""
+"""Short-lived chat state per subscriber in Redis (numbered choices, the last answer), tolerant of Redis outages."""
 
 from __future__ import annotations
 
 import json
 import logging
+import time
 from typing import Any
 
 import redis
@@ -13,7 +14,8 @@ CHOICE_TTL = 300
 
 
 class ChatState:
-    """What a subscriber was last offered, so that replying "2" picks the second entry."""
+    """What a subscriber was last offered, so that replying "2" picks the second entry, and the FAQ answer they
+    last got, so that replying 「不对」 can be told apart from a question."""
 
     def __init__(self, redis_client: redis.Redis, prefix: str) -> None:
         self.redis = redis_client
@@ -22,14 +24,31 @@ class ChatState:
     def offer(self, openid: str, kind: str, ids: list[str]) -> None:
         """Remember a numbered list (kind "faq" or "items") for 5 minutes."""
         try:
-            self.redis.set(self.prefix + openid, json.dumps({"kind": kind, "ids": ids}), ex=CHOICE_TTL)
+            self.redis.set(self.prefix + openid, json.dumps({"kind": kind, "ids": ids, "at": time.time()}),
+                           ex=CHOICE_TTL)
         except redis.RedisError:
             log.warning("redis unavailable: numbered choices are not remembered")
 
-    def forget(self, openid: str) -> None:
-        """Drop the list offered, so a number no longer picks from it."""
+    def answered(self, openid: str, faq_id: str, text: str) -> None:
+        """Remember for 5 minutes that the message `text` got the answer of `faq_id`."""
         try:
-            self.redis.delete(self.prefix + openid)
+            self.redis.set(self.prefix + "answer:" + openid,
+                           json.dumps({"faq_id": faq_id, "text": text, "at": time.time()}), ex=CHOICE_TTL)
+        except redis.RedisError:
+            log.warning("redis unavailable: the last answer is not remembered")
+
+    def last_answer(self, openid: str) -> dict[str, Any] | None:
+        """The last FAQ answer and the message it answered, if still fresh."""
+        try:
+            raw = self.redis.get(self.prefix + "answer:" + openid)
+        except redis.RedisError:
+            return None
+        return json.loads(raw) if raw else None
+
+    def forget(self, openid: str) -> None:
+        """Drop the list offered and the last answer, so a number no longer picks from the list."""
+        try:
+            self.redis.delete(self.prefix + openid, self.prefix + "answer:" + openid)
         except redis.RedisError:
             log.warning("redis unavailable: a declined list is not forgotten")
 

@@ -1,5 +1,5 @@
 """A number sent after a numbered list picks that entry (an FAQ answer or an item's buy link); "none of these"
-gets the fallback, never a list of guesses."""
+or 「不对」 gets the fallback, never a list of guesses, and an answer it disputes is kept for admins."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from handlers.common import text_of
 from index.normalize import normalize
 
 NUMBER = re.compile(r"^(?:第)?\s*([1-9])\s*(?:个|条|号|篇|门)?\s*[.。!！]?$")
-NONE_OF_THESE = re.compile(r"^(?:(?:以上|上面)?(?:都|全都|全)?(?:不是|不对)(?:的|这些|这个|呢|哦|啊|呀)*"
-                           r"|没有我?(?:要|想)(?:问|找)?的)$")
+NONE_OF_THESE = re.compile(r"^(?:(?:以上|上面)?(?:都|全都|全)?(?:不是|不对)(?:我(?:要|想)(?:问|找)?的)?"
+                           r"(?:的|这些|这个|呢|哦|啊|呀)*|没有我?(?:要|想)(?:问|找)?的)$")
 
 
 def picked(deps: Deps, message: Any) -> tuple[str, str] | None:
@@ -47,12 +47,17 @@ def on_text(deps: Deps, message: Any, choice: tuple[str, str]) -> Reply | None:
 
 
 def declined(deps: Deps, message: Any) -> bool:
-    """Matcher: "none of these" (「都不是」, 「以上都不是」, 「没有我想问的」): an answer to a list, not a question."""
+    """Matcher: "none of these" or "not it" (「都不是」, 「不对」, 「不是我想问的」): a reply to a list or an answer."""
     return bool(NONE_OF_THESE.match(re.sub(r"[\W_]+", "", normalize(text_of(message)))))
 
 
 def on_declined(deps: Deps, message: Any, _match: Any) -> Reply:
-    """Chat adapter: forget any list offered and give the fallback text (how to ask again, or reach a person);
-    the message that led to a clarifying list stays in the gaps report as unanswered."""
-    deps.chat.forget(message.source)
+    """Chat adapter: forget any list offered and give the fallback text (how to ask again, or reach a person).
+    The message that led to a clarifying list stays in the gaps report as unanswered; when the FAQ answer came
+    after any list, it is the answer that was disputed, and the message it answered is kept as such."""
+    openid = message.source
+    listed, answered = deps.chat.offered(openid), deps.chat.last_answer(openid)
+    deps.chat.forget(openid)
+    if answered and answered.get("at", 0) > (listed or {}).get("at", 0):
+        gaps.record(deps, openid, answered["text"], "disputed", candidates=[answered["faq_id"]])
     return fallback.fallback(deps)

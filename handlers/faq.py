@@ -61,6 +61,7 @@ def matches(deps: Deps, message: Any) -> Any:
 def on_text(deps: Deps, message: Any, reading: Any) -> Reply:
     """Chat adapter."""
     if reading.kind == "faq":
+        deps.chat.answered(message.source, reading.faq_id, text_of(message))
         return answer(deps, reading.faq_id, message.source, [i for i, _ in reading.items])
     reply = clarify(deps, message.source, list(reading.candidates))
     gaps.record(deps, message.source, text_of(message), "clarify", candidates=reply.meta["candidates"])

@@ -25,13 +25,14 @@ RETENTION = timedelta(days=90)      # subscribers' words are kept this long, the
 TEXT_MAX = 500
 TOPIC_MAX = 200
 TOP_MAX = 500
-REPLIES = ("fallback", "clarify", "no_content")
+REPLIES = ("fallback", "clarify", "no_content", "disputed")
 
 
 def record(deps: Deps, openid: str, text: str, reply: str, *, topic: str | None = None,
            candidates: Iterable[str] = ()) -> None:
-    """Keep one message that got the fallback, a clarifying list or "no such content"; a database outage
-    loses the record, never the reply. Greetings and thanks alone are not a gap."""
+    """Keep one message that got the fallback, a clarifying list or "no such content", or an FAQ answer the
+    subscriber then said was not it (「不对」); a database outage loses the record, never the reply. Greetings and
+    thanks alone are not a gap."""
     if is_contentless(normalize(text)):
         return
     row = Unanswered(asker=hash_openid(openid), text=text.strip()[:TEXT_MAX], reply=reply,
@@ -72,7 +73,8 @@ def prune(deps: Deps, older_than: timedelta = RETENTION) -> int:
 def report(deps: Deps, kb: KnowledgeBase, days: int = 30, top: int = 20) -> dict[str, Any]:
     """The gaps of the last `days` days, most asked first (`top` of each list): questions left unanswered
     (the fallback, or a clarifying list nobody picked from), content asked for that the catalogue lacks,
-    and messages whose asker picked an entry of `kb` from a clarifying list, as phrasings to add to it."""
+    messages whose asker picked an entry of `kb` from a clarifying list, as phrasings to add to it, and per
+    entry the messages it answered that their askers said it did not."""
     if not (1 <= days <= RETENTION.days and 1 <= top <= TOP_MAX):
         raise InvalidInput(f"days must be 1-{RETENTION.days} and top 1-{TOP_MAX}")
     since = utcnow() - timedelta(days=days)
@@ -89,8 +91,11 @@ def report(deps: Deps, kb: KnowledgeBase, days: int = 30, top: int = 20) -> dict
     faqs, sources = kb.faqs, kb.sources
     open_rows = [r for r in rows if r.reply == "fallback" or (r.reply == "clarify" and r.picked is None)]
     picked: dict[str, list[Row[Any]]] = defaultdict(list)
+    disputed: dict[str, list[Row[Any]]] = defaultdict(list)
     offered: Counter[str] = Counter()
     for r in rows:
+        if r.reply == "disputed" and r.candidates and r.candidates[0] in faqs:
+            disputed[r.candidates[0]].append(r)
         if r.reply == "clarify":
             offered.update(set(r.candidates or []))
             if r.picked in faqs:
@@ -110,6 +115,11 @@ def report(deps: Deps, kb: KnowledgeBase, days: int = 30, top: int = 20) -> dict
         "unanswered": _grouped(open_rows, lambda r: r.text)[:top],
         "content": _grouped([r for r in rows if r.reply == "no_content"], lambda r: r.topic or r.text)[:top],
         "suggestions": suggestions,
+        "disputed": [
+            {"faq_id": faq_id, "question": faqs[faq_id].question, "source": sources.get(faq_id, ""),
+             "count": len(told), "messages": _distinct(r.text for r in told)}
+            for faq_id, told in sorted(disputed.items(), key=lambda p: (-len(p[1]), p[0]))
+        ][:top],
     }
 
 

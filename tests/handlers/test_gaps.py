@@ -47,7 +47,7 @@ def test_fallbacks_are_kept_under_a_pseudonym_and_grouped_by_wording(wechat: Any
     assert all("o-gap" not in r.asker for r in kept)
     found = gaps.report(deps, deps.knowledge.engine.kb)
     assert found["messages"] == 3 and found["askers"] == 2
-    assert found["by_reply"] == {"fallback": 3, "clarify": 0, "no_content": 0}
+    assert found["by_reply"] == {"fallback": 3, "clarify": 0, "no_content": 0, "disputed": 0}
     assert found["unanswered"] == [{"text": OFF_TOPIC + " 😅", "count": 3, "askers": 2}]
 
 
@@ -140,3 +140,26 @@ def test_a_pick_already_among_the_entry_phrasings_is_not_suggested_again(deps: A
         gaps.resolve(deps, "o-known", "refund-how")
     [suggestion] = gaps.report(deps, kb)["suggestions"]
     assert suggestion["picked"] == 2 and suggestion["phrasings"] == ["买错了 钱能要回来吗"]
+
+
+def test_not_it_after_an_answer_keeps_the_message_as_a_disputed_answer(wechat: Any, deps: Any) -> None:
+    kb = deps.knowledge.engine.kb
+    fallback = kb.account.fallback
+    question = "怎么退款啊 买错了"
+    assert kb.faqs["refund-how"].reply_text in ask(wechat, "o-dispute", question)
+    assert ask(wechat, "o-dispute", "不是我想问的") == fallback
+    assert ask(wechat, "o-dispute", "不对") == fallback        # the answer is forgotten: disputed once
+    [kept] = rows(deps)
+    assert kept.reply == "disputed" and kept.text == question and kept.candidates == ["refund-how"]
+    found = gaps.report(deps, kb)
+    assert found["disputed"] == [{"faq_id": "refund-how", "question": kb.faqs["refund-how"].question,
+                                  "source": kb.sources["refund-how"], "count": 1, "messages": [question]}]
+    assert found["unanswered"] == [] and found["by_reply"]["disputed"] == 1
+
+
+def test_not_it_refers_to_whichever_came_last_the_answer_or_the_list(wechat: Any, deps: Any) -> None:
+    kb = deps.knowledge.engine.kb
+    assert kb.faqs["refund-how"].reply_text in ask(wechat, "o-order", "怎么退款啊 买错了")
+    assert ask(wechat, "o-order", UNSURE).startswith(CLARIFY_HEAD)
+    ask(wechat, "o-order", "都不是")                            # about the list, not the answer before it
+    assert [r.reply for r in rows(deps)] == ["clarify"]
