@@ -146,8 +146,9 @@ def kb_explain(messages: tuple[str, ...]) -> None:
         raise click.ClickException("knowledge base failed its check")
     engine = knowledge.engine
     for n, text in enumerate(messages):
-        click.echo("\n".join(["", *explain_lines(engine, text, engine.understand(text))] if n else
-                             explain_lines(engine, text, engine.understand(text))))
+        if n:
+            click.echo()
+        click.echo("\n".join(explain_lines(engine, text, engine.understand(text))))
 
 
 def _env_knowledge_dir() -> str:
