@@ -20,7 +20,8 @@ def gaps_lines(found: dict[str, Any]) -> list[str]:
                 ("Content asked for that the catalogue lacks:", found["content"]))
     for title, groups in sections:
         if groups:
-            lines += ["", title, *(f"  {g['count']:>4}x {_subscribers(g['askers'], 3)}  {g['text']}" for g in groups)]
+            lines += ["", title,
+                      *(f"  {g['count']:>4}x {_subscribers(g['askers'], 3):<15}  {g['text']}" for g in groups)]
     if found["suggestions"]:
         lines += ["", "Picked from a clarifying list: add these under `similar:` of the entry."]
         for s in found["suggestions"]:
