@@ -29,11 +29,13 @@ class ChatState:
         except redis.RedisError:
             log.warning("redis unavailable: numbered choices are not remembered")
 
-    def answered(self, openid: str, faq_id: str, text: str) -> None:
-        """Remember for 5 minutes that the message `text` got the answer of `faq_id`."""
+    def answered(self, openid: str, faq_id: str, text: str = "", pick: int | None = None) -> None:
+        """Remember for 5 minutes that the message `text` got the answer of `faq_id`, or that the answer was
+        picked from a list (`pick`: the gaps record of the message that led to the list)."""
         try:
             self.redis.set(self.prefix + "answer:" + openid,
-                           json.dumps({"faq_id": faq_id, "text": text, "at": time.time()}), ex=CHOICE_TTL)
+                           json.dumps({"faq_id": faq_id, "text": text, "pick": pick, "at": time.time()}),
+                           ex=CHOICE_TTL)
         except redis.RedisError:
             log.warning("redis unavailable: the last answer is not remembered")
 

@@ -39,7 +39,7 @@ def on_text(deps: Deps, message: Any, choice: tuple[str, str]) -> Reply | None:
     kind, entry = choice
     engine = deps.knowledge.engine
     if kind == "faq" and entry in engine.kb.faqs:
-        gaps.resolve(deps, message.source, entry)
+        deps.chat.answered(message.source, entry, pick=gaps.resolve(deps, message.source, entry))
         return faq.answer(deps, entry)
     if kind == "items" and entry in engine.kb.items:
         return purchase.offer(deps, message.source, entry)
@@ -53,11 +53,15 @@ def declined(deps: Deps, message: Any) -> bool:
 
 def on_declined(deps: Deps, message: Any, _match: Any) -> Reply:
     """Chat adapter: forget any list offered and give the fallback text (how to ask again, or reach a person).
-    The message that led to a clarifying list stays in the gaps report as unanswered; when the FAQ answer came
-    after any list, it is the answer that was disputed, and the message it answered is kept as such."""
+    The message that led to a clarifying list stays in the gaps report as unanswered. When an FAQ answer came
+    after any list, that answer is disputed: the message it answered is kept as such, or, for an entry picked
+    from a list, the pick is withdrawn (the message is unanswered again, not a phrasing to add)."""
     openid = message.source
     listed, answered = deps.chat.offered(openid), deps.chat.last_answer(openid)
     deps.chat.forget(openid)
     if answered and answered.get("at", 0) > (listed or {}).get("at", 0):
-        gaps.record(deps, openid, answered["text"], "disputed", candidates=[answered["faq_id"]])
+        if answered.get("pick"):
+            gaps.withdraw(deps, answered["pick"])
+        elif answered.get("text"):
+            gaps.record(deps, openid, answered["text"], "disputed", candidates=[answered["faq_id"]])
     return fallback.fallback(deps)

@@ -44,8 +44,9 @@ def record(deps: Deps, openid: str, text: str, reply: str, *, topic: str | None 
         log.warning("unanswered message not recorded: database unavailable")
 
 
-def resolve(deps: Deps, openid: str, faq_id: str) -> None:
-    """The subscriber picked `faq_id` from the clarifying list they were last offered: note it on that message."""
+def resolve(deps: Deps, openid: str, faq_id: str) -> int | None:
+    """The subscriber picked `faq_id` from the clarifying list they were last offered: note it on the message
+    that led to the list; that record's id, when one was noted."""
     asker = hash_openid(openid)
     try:
         with deps.sessions.begin() as session:
@@ -56,11 +57,23 @@ def resolve(deps: Deps, openid: str, faq_id: str) -> None:
                 .order_by(Unanswered.id.desc())
                 .limit(1)
             )
-            if latest is not None:
-                session.execute(update(Unanswered).where(Unanswered.id == latest, Unanswered.picked.is_(None))
-                                .values(picked=faq_id))
+            if latest is None:
+                return None
+            done = session.execute(update(Unanswered).where(Unanswered.id == latest, Unanswered.picked.is_(None))
+                                   .values(picked=faq_id))
+            return latest if getattr(done, "rowcount", 0) else None
     except SQLAlchemyError:
         log.warning("clarify choice not recorded: database unavailable")
+        return None
+
+
+def withdraw(deps: Deps, record_id: int) -> None:
+    """The subscriber said the entry they picked was not it after all: the message is unanswered again."""
+    try:
+        with deps.sessions.begin() as session:
+            session.execute(update(Unanswered).where(Unanswered.id == record_id).values(picked=None))
+    except SQLAlchemyError:
+        log.warning("withdrawn clarify choice not recorded: database unavailable")
 
 
 def prune(deps: Deps, older_than: timedelta = RETENTION) -> int:

@@ -163,3 +163,15 @@ def test_not_it_refers_to_whichever_came_last_the_answer_or_the_list(wechat: Any
     assert ask(wechat, "o-order", UNSURE).startswith(CLARIFY_HEAD)
     ask(wechat, "o-order", "都不是")                            # about the list, not the answer before it
     assert [r.reply for r in rows(deps)] == ["clarify"]
+
+
+def test_not_it_after_a_pick_withdraws_the_pick_instead_of_suggesting_it(wechat: Any, deps: Any) -> None:
+    assert ask(wechat, "o-repick", UNSURE).startswith(CLARIFY_HEAD)
+    ask(wechat, "o-repick", "1")
+    assert rows(deps)[0].picked is not None
+    assert ask(wechat, "o-repick", "不对") == deps.knowledge.engine.kb.account.fallback
+    [kept] = rows(deps)
+    assert kept.reply == "clarify" and kept.picked is None
+    found = gaps.report(deps, deps.knowledge.engine.kb)
+    assert found["suggestions"] == [] and found["disputed"] == []
+    assert found["unanswered"] == [{"text": UNSURE, "count": 1, "askers": 1}]
