@@ -11,7 +11,7 @@ from bot.deps import Deps
 from bot.replies import Reply
 from handlers import fallback, faq, gaps, purchase
 from handlers.common import text_of
-from index.normalize import normalize
+from index.normalize import bare, normalize
 
 NUMBER = re.compile(r"^(?:第)?\s*([1-9])\s*(?:个|条|号|篇|门)?\s*[.。!！]?$")
 NONE_OF_THESE = re.compile(r"^(?:(?:以上|上面)?(?:都|全都|全)?(?:不是|不对)(?:我(?:要|想)(?:问|找)?的)?"
@@ -48,7 +48,7 @@ def on_text(deps: Deps, message: Any, choice: tuple[str, str]) -> Reply | None:
 
 def declined(deps: Deps, message: Any) -> bool:
     """Matcher: "none of these" or "not it" (「都不是」, 「不对」, 「不是我想问的」): a reply to a list or an answer."""
-    return bool(NONE_OF_THESE.match(re.sub(r"[\W_]+", "", normalize(text_of(message)))))
+    return bool(NONE_OF_THESE.match(bare(normalize(text_of(message)))))
 
 
 def on_declined(deps: Deps, message: Any, _match: Any) -> Reply:

@@ -19,6 +19,7 @@ _FILLER_RE = re.compile(
 )
 _TAIL_RE = re.compile(r"(?:[\s,.!?~，。！？～、]*(?:谢谢你|谢谢啦|谢谢|多谢|感谢|thanks|thx))+[\s,.!?~，。！？～、]*$")
 _SPACE_RE = re.compile(r"\s+")
+_NON_WORD_RE = re.compile(r"[\W_]+")
 # Acknowledgements, thanks, goodbyes and forms of address: a message made of nothing else asks for nothing.
 PLEASANTRIES = (
     "好的", "好滴", "好嘞", "好吧", "好哒", "好", "行", "嗯嗯", "嗯", "哦哦", "哦", "噢", "喔", "收到了", "收到",
@@ -91,13 +92,18 @@ def normalize(text: str) -> str:
     return read_english(plain(text))
 
 
+def bare(text: str) -> str:
+    """The text without punctuation, spaces or symbols: what two wordings of one message are compared by."""
+    return _NON_WORD_RE.sub("", text)
+
+
 def is_blank(text: str) -> bool:
     """True when nothing but punctuation or one repeated character remains."""
-    core = re.sub(r"[\W_]+", "", text)
+    core = bare(text)
     return not core or len(set(core)) <= 1
 
 
 def is_contentless(text: str) -> bool:
     """True when the text is blank or made of nothing but pleasantries (thanks, acknowledgements, forms of
     address)."""
-    return is_blank(text) or not re.sub(r"[\W_]+", "", _PLEASANTRY_RE.sub("", text))
+    return is_blank(text) or not bare(_PLEASANTRY_RE.sub("", text))
