@@ -6,8 +6,7 @@ import json
 from typing import Any
 
 from index import Engine, Understanding
-
-NOT_SCORED = -9.0      # index.decide's mark for a side that was not in play (no entries, a feature no entry covers)
+from index.decide import NOT_IN_PLAY
 
 
 def gaps_lines(found: dict[str, Any]) -> list[str]:
@@ -41,7 +40,7 @@ def explain_lines(engine: Engine, text: str, reading: Understanding) -> list[str
     each side is from the gate calibrated for this KB."""
     kb, scores = engine.kb, reading.scores
     lines = [f"「{text}」 read as 「{reading.debug.get('norm', '')}」", f"Reply: {_reply(reading)}"]
-    d_faq, d_item = scores.get("d_faq", NOT_SCORED), scores.get("d_item", NOT_SCORED)
+    d_faq, d_item = scores.get("d_faq", NOT_IN_PLAY), scores.get("d_item", NOT_IN_PLAY)
     if reading.candidates:
         lines.append(f"FAQ, best first ({_distance(d_faq)}; a clarifying list from "
                      f"{engine.policy.clarify_band:.3f} under):")
@@ -77,6 +76,6 @@ def _reply(reading: Understanding) -> str:
 
 
 def _distance(delta: float) -> str:
-    if delta <= NOT_SCORED:
+    if delta <= NOT_IN_PLAY:
         return "not in play"
     return f"{abs(delta):.4f} {'over' if delta >= 0 else 'under'} the gate"

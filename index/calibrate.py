@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from index.decide import NOT_IN_PLAY
 from index.intent import content_request
 from index.normalize import is_blank, normalize
 
@@ -53,6 +54,6 @@ def negative_features(engine: Engine, cache: EmbeddingCache) -> dict[str, list[f
         out["faq_second"].append(float(two[0]))
         out["faq_cov"].append(float(cov))
         out["faq_qa_lead"].append(qa_lead)
-        out["item_top"].append(float(items[0][1]) if items else -9.0)
+        out["item_top"].append(float(items[0][1]) if items else NOT_IN_PLAY)
         out["is_request"].append(1.0 if r else 0.0)
     return out

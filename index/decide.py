@@ -43,6 +43,7 @@ class Policy:
 
 
 POLICY = Policy()
+NOT_IN_PLAY = -9.0     # the score of a side with nothing to offer (no item found, no FAQ entry that could answer)
 
 
 def faq_confidence(top: np.ndarray | float, second: np.ndarray | float, qa_lead: np.ndarray | float,
@@ -73,10 +74,10 @@ def decide(engine: Engine, sig: Signals, req: ContentRequest) -> Understanding:
     top_two = np.sort(sig.faq)[::-1][:2]        # confidence from the scores alone, whatever the ranking
     s1 = float(top_two[0]) if len(order) else -1.0
     s2 = float(top_two[1]) if len(order) > 1 else -1.0
-    i1 = sig.items[0][1] if sig.items else -9.0
-    d_faq = float(faq_confidence(s1, s2, sig.faq_qa_lead, policy)) - g["faq"] if len(order) else -9.0
+    i1 = sig.items[0][1] if sig.items else NOT_IN_PLAY
+    d_faq = float(faq_confidence(s1, s2, sig.faq_qa_lead, policy)) - g["faq"] if len(order) else NOT_IN_PLAY
     if sig.unanswerable:        # about a feature the FAQ never mentions: no entry answers it, however close
-        d_faq = -9.0
+        d_faq = NOT_IN_PLAY
     d_item = i1 - (g["request"] if req.explicit else g["item"])
     cands = [engine.faq_ids[i] for i in order[:3]]
     scores = {"faq1": s1, "faq2": s2, "item1": i1, "d_faq": d_faq, "d_item": d_item,
