@@ -134,21 +134,28 @@ def kb_gaps(days: int, top: int, as_json: bool) -> None:
 def kb_explain(messages: tuple[str, ...]) -> None:
     """How the account reads each message: its reply, the best FAQ entries and items, and how far from the gates."""
     from bot.kbreport import explain_lines
-    from bot.knowledge import Knowledge
 
     current = settings()
-    knowledge = Knowledge(current.knowledge_dir, current.index_dir, current.embedding_model)
     click.echo(f"loading the index of {current.knowledge_dir} (built first when missing)", err=True)
-    result = knowledge.reload()
-    if not result.ok:
-        for problem in result.problems:
-            click.echo(problem)
-        raise click.ClickException("knowledge base failed its check")
-    engine = knowledge.engine
+    engine = _load_knowledge(current).engine
     for n, text in enumerate(messages):
         if n:
             click.echo()
         click.echo("\n".join(explain_lines(engine, text, engine.understand(text))))
+
+
+def _load_knowledge(current: Settings, **reload: Any) -> Any:
+    """This environment's KB with its index loaded or built (`reload`: Knowledge.reload's options); when it
+    fails its check, its problems are printed and the command fails."""
+    from bot.knowledge import Knowledge
+
+    knowledge = Knowledge(current.knowledge_dir, current.index_dir, current.embedding_model)
+    result = knowledge.reload(**reload)
+    if not result.ok:
+        for problem in result.problems:
+            click.echo(problem)
+        raise click.ClickException("knowledge base failed its check")
+    return knowledge
 
 
 def _env_knowledge_dir() -> str:
@@ -167,19 +174,13 @@ def index() -> None:
 @index.command("build")
 def index_build() -> None:
     """Build (or confirm) the index for the current KB ahead of time, with a progress bar per embedding stage."""
-    from bot.knowledge import Knowledge
     from bot.progress import build_stages
     from index.confusion import confusable
 
     current = settings()
-    knowledge = Knowledge(current.knowledge_dir, current.index_dir, current.embedding_model)
     with build_stages() as progress:
-        result = knowledge.reload(force=True, progress=progress)
-    if not result.ok:
-        for problem in result.problems:
-            click.echo(problem)
-        raise click.ClickException("knowledge base failed its check")
-    click.echo(f"index ready in {current.index_dir} (fingerprint {result.fingerprint[:12]})")
+        knowledge = _load_knowledge(current, force=True, progress=progress)
+    click.echo(f"index ready in {current.index_dir} (fingerprint {knowledge.engine.kb.fingerprint[:12]})")
     pairs = confusable(knowledge.engine)
     if pairs:
         click.echo(f"{len(pairs)} pair(s) of FAQ entries whose phrasings look alike; subscribers may get "
