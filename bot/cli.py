@@ -91,19 +91,20 @@ def kb() -> None:
 @kb.command("check")
 @click.argument("directory", required=False, type=click.Path(path_type=Path))
 def kb_check(directory: Path | None) -> None:
-    """Validate a KB folder; print each problem as path:line: message."""
-    from index import check_kb
+    """Validate a KB folder; print each problem as path:line: message (warnings do not fail the check)."""
+    from index.check import parse_kb
 
     root = directory or Path(_env_knowledge_dir())
     if not root.is_dir():
         raise click.ClickException(f"{root} is not a directory")
-    problems = check_kb(root)
-    for problem in problems:
+    parsed = parse_kb(root)
+    for problem in parsed.problems + parsed.warnings:
         click.echo(str(problem))
-    if problems:
-        click.echo(f"{len(problems)} problem(s) in {root}", err=True)
+    warned = f", {len(parsed.warnings)} warning(s)" if parsed.warnings else ""
+    if parsed.problems:
+        click.echo(f"{len(parsed.problems)} problem(s){warned} in {root}", err=True)
         sys.exit(1)
-    click.echo(f"{root}: OK")
+    click.echo(f"{root}: OK{warned}")
 
 
 @kb.command("gaps")

@@ -60,10 +60,12 @@ class ReloadResult:
     changed: bool
     problems: list[str] = field(default_factory=list)
     fingerprint: str = ""
+    warnings: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, object]:
         """JSON-ready form for the admin API."""
-        return {"ok": self.ok, "changed": self.changed, "problems": self.problems, "fingerprint": self.fingerprint}
+        return {"ok": self.ok, "changed": self.changed, "problems": self.problems, "warnings": self.warnings,
+                "fingerprint": self.fingerprint}
 
 
 class Knowledge:
@@ -119,15 +121,18 @@ class Knowledge:
                 if self._engine is None:
                     self._serve_saved_copy(len(problems))
                 return ReloadResult(ok=False, changed=False, problems=problems)
+            warnings = [str(w) for w in kb.warnings]
             if self._engine is not None and kb.fingerprint == self._engine.kb.fingerprint and not force:
                 self._stamp, self.serving_copy = current, False
-                return ReloadResult(ok=True, changed=False, fingerprint=kb.fingerprint)
+                return ReloadResult(ok=True, changed=False, fingerprint=kb.fingerprint, warnings=warnings)
             self._swap_in(self._build(kb, progress))
             self._stamp, self.serving_copy = current, False
             self._save_copy(kb.fingerprint)
             log.info("knowledge base loaded: %d FAQ, %d items, fingerprint %s",
                      len(kb.faqs), len(kb.items), kb.fingerprint[:12])
-            return ReloadResult(ok=True, changed=True, fingerprint=kb.fingerprint)
+            if warnings:
+                log.warning("knowledge base loaded with %d warning(s): %s", len(warnings), " | ".join(warnings[:10]))
+            return ReloadResult(ok=True, changed=True, fingerprint=kb.fingerprint, warnings=warnings)
 
     def _build(self, kb, progress: Callable[[str, int, int], None] | None = None):  # type: ignore[no-untyped-def]
         """Engine.build for kb, with the encoder's models loading in a second thread meanwhile: their weights

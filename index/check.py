@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -12,6 +13,7 @@ from typing import Any
 from index import yamlnodes
 from index.account import TEXT_FIELDS
 from index.model import FaqEntry, Item, Problem
+from index.normalize import bare, normalize
 from index.yamlnodes import Located, YamlSyntax
 
 ID_RE = re.compile(r"^[a-z0-9-]+$")
@@ -20,8 +22,10 @@ DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 PAYWALL_RE = re.compile(r"^\s*<!--\s*paywall\s*-->\s*$")
 MAX_ANSWER = 600
 FAQ_REQUIRED = ("id", "question", "answer")
+FAQ_FIELDS = (*FAQ_REQUIRED, "similar", "tags")
 ITEM_REQUIRED = ("id", "title", "kind", "price", "tags", "summary", "author", "published")
 KINDS = ("article", "course")
+ACCOUNT_FIELDS = (*TEXT_FIELDS, "menu", "templates")
 
 
 def kb_files(root: Path) -> list[Path]:
@@ -36,6 +40,7 @@ class Parsed:
     """What was read from a KB folder, plus every problem found on the way."""
 
     problems: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
     faqs: list[FaqEntry] = field(default_factory=list)
     items: list[Item] = field(default_factory=list)
     account: dict[str, Any] = field(default_factory=dict)
@@ -48,9 +53,33 @@ class _Checker:
         self.root = root
         self.out = Parsed()
         self.seen_ids: dict[str, str] = {}
+        self.phrasings: dict[str, tuple[str, str]] = {}    # bare normalised phrasing -> (FAQ id, where)
 
     def problem(self, path: Path, line: int, message: str) -> None:
         self.out.problems.append(Problem(str(path), line, message))
+
+    def warn(self, path: Path, line: int, message: str) -> None:
+        self.out.warnings.append(Problem(str(path), line, message, warning=True))
+
+    def unknown_fields(self, path: Path, f: dict[str, Located], known: tuple[str, ...], what: str) -> None:
+        """Warn about a field the service does not read: usually a misspelt one whose content is lost."""
+        for key, loc in f.items():
+            if key in known:
+                continue
+            close = difflib.get_close_matches(str(key), known, n=1, cutoff=0.6)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            self.warn(path, loc.line, f"unknown field {key!r} in {what} is ignored{hint}")
+
+    def shared_phrasings(self, path: Path, fid: str, line: int, phrasings: list[str]) -> None:
+        """Warn when another entry already has one of these phrasings: the service cannot tell them apart."""
+        for text in dict.fromkeys(phrasings):
+            key = bare(normalize(text))
+            if not key:
+                continue
+            other = self.phrasings.setdefault(key, (fid, f"{path}:{line}"))
+            if other[0] != fid:
+                self.warn(path, line, f"phrasing {text!r} of {fid!r} is also a phrasing of {other[0]!r} "
+                          f"(at {other[1]}): the service cannot tell the two apart on it")
 
     def check_id(self, path: Path, loc: Located | None, line: int) -> str | None:
         if loc is None:
@@ -105,6 +134,7 @@ class _Checker:
                 self.problem(path, entry.line, "FAQ entry must be a mapping with id, question, answer")
                 continue
             f = yamlnodes.fields(entry)
+            self.unknown_fields(path, f, FAQ_FIELDS, "an FAQ entry")
             for key in FAQ_REQUIRED:
                 if key not in f:
                     self.problem(path, entry.line, f"missing required field '{key}'")
@@ -118,6 +148,7 @@ class _Checker:
             similar = self.str_list(path, f, "similar")
             tags = self.str_list(path, f, "tags")
             if fid and question and answer is not None:
+                self.shared_phrasings(path, fid, entry.line, [question, *similar])
                 self.out.faqs.append(FaqEntry(fid, question, similar, answer, tags))
                 self.out.sources[fid] = f"{path.relative_to(self.root).as_posix()}:{entry.line}"
 
@@ -145,6 +176,7 @@ class _Checker:
             self.problem(path, 2, "bad front matter: must be a YAML mapping")
             return
         f = yamlnodes.fields(doc, line_offset=1)
+        self.unknown_fields(path, f, ITEM_REQUIRED, "the front matter")
         for key in ITEM_REQUIRED:
             if key not in f:
                 self.problem(path, 1, f"missing required field '{key}'")
@@ -214,6 +246,7 @@ class _Checker:
             self.problem(path, doc.line, "account.yaml must be a YAML mapping")
             return
         f = yamlnodes.fields(doc)
+        self.unknown_fields(path, f, ACCOUNT_FIELDS, "account.yaml")
         good: dict[str, Any] = {}
         for key in TEXT_FIELDS:
             if key in f:
@@ -288,9 +321,12 @@ def parse_kb(path: str | Path) -> Parsed:
         checker.account_file(root / "account.yaml")
     if (root / "userdict.txt").is_file():
         checker.userdict_file(root / "userdict.txt")
+    if not checker.out.problems and not checker.out.faqs and not checker.out.items:
+        checker.warn(root, 0, "no FAQ entries in faq/*.yaml and no items in articles/*.md: every message gets "
+                     "the fallback")
     return checker.out
 
 
 def check_kb(path: str | Path) -> list[Problem]:
-    """Every problem in the KB at path, as Problem(path, line, message); empty when valid."""
+    """Every problem in the KB at path, as Problem(path, line, message); empty when valid (warnings aside)."""
     return parse_kb(path).problems

@@ -36,4 +36,5 @@ def load_kb(path: str | Path) -> KnowledgeBase:
         userdict=parsed.userdict,
         fingerprint=fingerprint(root),
         sources=parsed.sources,
+        warnings=parsed.warnings,
     )

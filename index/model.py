@@ -9,14 +9,15 @@ from pathlib import Path
 
 @dataclass(frozen=True)
 class Problem:
-    """One finding of the KB check, printed as ``path:line: message``."""
+    """One finding of the KB check, printed as ``path:line: message``; a warning does not fail the check."""
 
     path: str
     line: int
     message: str
+    warning: bool = False
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.message}"
+        return f"{self.path}:{self.line}: {'warning: ' if self.warning else ''}{self.message}"
 
 
 class KBInvalid(Exception):
@@ -90,3 +91,4 @@ class KnowledgeBase:
     userdict: list[str]
     fingerprint: str
     sources: dict[str, str] = field(default_factory=dict)   # FAQ id -> "faq/<file>.yaml:<line>"
+    warnings: list[Problem] = field(default_factory=list)

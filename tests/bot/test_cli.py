@@ -36,6 +36,18 @@ def test_kb_check_reports_each_problem_as_path_line_message(tmp_path: Path) -> N
     assert lines and all(line.split(":")[1].isdigit() for line in lines)
 
 
+def test_kb_check_prints_warnings_and_still_passes(tmp_path: Path) -> None:
+    kb = tmp_path / "kb"
+    shutil.copytree(ROOT / "knowledge", kb)
+    faq = sorted((kb / "faq").glob("*.yaml"))[0]
+    faq.write_text(faq.read_text(encoding="utf-8") + "\n- id: extra\n  question: q\n  answr: a\n  answer: a\n",
+                   encoding="utf-8")
+    result = CliRunner().invoke(cli, ["kb", "check", str(kb)])
+    assert result.exit_code == 0, result.output
+    assert "warning: unknown field 'answr' in an FAQ entry is ignored (did you mean 'answer'?)" in result.output
+    assert result.output.rstrip().endswith(f"{kb}: OK, 1 warning(s)")
+
+
 def cli_env(settings: object, tmp_path: Path) -> dict[str, str]:
     """Environment for CLI commands that talk to the sandbox, isolated like the test's settings."""
     return {

@@ -79,7 +79,14 @@ def test_reload_endpoint_needs_the_admin_token_and_returns_the_check(settings: A
     assert client.post("/admin/kb/reload", headers={"Authorization": "Bearer wrong"}).status_code == 401
     auth = {"Authorization": "Bearer admin-secret"}
     ok = client.post("/admin/kb/reload", headers=auth)
-    assert ok.status_code == 200 and ok.get_json()["ok"] is True
+    assert ok.status_code == 200 and ok.get_json()["ok"] is True and ok.get_json()["warnings"] == []
+    faq = sorted((kb_copy / "faq").glob("*.yaml"))[0]
+    faq.write_text(faq.read_text(encoding="utf-8") + "\n- id: extra\n  question: q\n  answer: a\n  tag: [x]\n",
+                   encoding="utf-8")
+    warned = client.post("/admin/kb/reload", headers=auth).get_json()
+    assert warned["ok"] is True and warned["changed"] is True
+    assert [w.split(": ", 1)[1] for w in warned["warnings"]] == [
+        "warning: unknown field 'tag' in an FAQ entry is ignored (did you mean 'tags'?)"]
     article = sorted((kb_copy / "articles").glob("*.md"))[0]
     article.write_text(article.read_text(encoding="utf-8").replace("<!-- paywall -->", ""), encoding="utf-8")
     bad = client.post("/admin/kb/reload", headers=auth)

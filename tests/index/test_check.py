@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from index import KBInvalid, Problem, check_kb, load_kb
+from index.check import parse_kb
 
 ARTICLE = """---
 id: {id}
@@ -132,6 +133,46 @@ def test_other_files_ignored(kb_copy: Path) -> None:
     (kb_copy / "faq" / "notes.txt").write_text(": : :", encoding="utf-8")
     (kb_copy / "queries.jsonl").write_text("{broken", encoding="utf-8")
     assert check_kb(kb_copy) == []
+
+
+def warnings_of(kb: Path) -> list[Problem]:
+    parsed = parse_kb(kb)
+    assert parsed.problems == [] and all(w.warning for w in parsed.warnings)
+    return parsed.warnings
+
+
+def test_a_misspelt_field_is_a_warning_naming_the_field_it_resembles(kb_copy: Path) -> None:
+    p = write_faq(kb_copy, "- id: typo\n  question: 问题\n  simliar: [另一种问法]\n  answer: 答案\n")
+    (warning,) = warnings_of(kb_copy)
+    assert (warning.path, warning.line) == (str(p), 3)
+    assert str(warning).endswith(
+        "warning: unknown field 'simliar' in an FAQ entry is ignored (did you mean 'similar'?)")
+    assert load_kb(kb_copy).faqs["typo"].similar == []
+
+
+def test_unknown_front_matter_and_account_fields_are_warnings(kb_copy: Path) -> None:
+    article = kb_copy / "articles" / "cover.md"
+    article.write_text(ARTICLE.format(id="with-cover", kind="article", price="9.90", published="2025-01-02",
+                                      marker="<!-- paywall -->").replace("author:", "cover: a.png\nauthor:"),
+                       encoding="utf-8")
+    (kb_copy / "account.yaml").write_text("name: 测试号\nwelcom: 欢迎\n", encoding="utf-8")
+    found = {(Path(w.path).name, w.line): w.message for w in warnings_of(kb_copy)}
+    assert found[("cover.md", 8)] == "unknown field 'cover' in the front matter is ignored"
+    assert found[("account.yaml", 2)].endswith("(did you mean 'welcome'?)")
+
+
+def test_one_phrasing_under_two_entries_is_a_warning_on_the_second(kb_copy: Path) -> None:
+    write_faq(kb_copy, "- id: first\n  question: 怎么退款？\n  answer: 答一\n"
+                       "- id: second\n  question: 退款要多久\n  similar: [請問 怎麼退款]\n  answer: 答二\n")
+    (warning,) = warnings_of(kb_copy)
+    assert warning.line == 4
+    assert "'請問 怎麼退款' of 'second' is also a phrasing of 'first'" in warning.message
+
+
+def test_an_empty_kb_passes_with_a_warning(tmp_path: Path) -> None:
+    (tmp_path / "faq").mkdir()
+    (warning,) = warnings_of(tmp_path)
+    assert "no FAQ entries" in warning.message
 
 
 def test_load_raises_with_every_problem(kb_copy: Path) -> None:
