@@ -115,16 +115,30 @@ class _Checker:
         return [str(v).strip() for v in loc.value if str(v).strip()]
 
     # FAQ -----------------------------------------------------------------
-    def faq_file(self, path: Path) -> None:
+    def read(self, path: Path) -> str | None:
+        """The file's text, or None (with the problem recorded) when it is not readable UTF-8."""
         try:
-            doc = yamlnodes.parse(path.read_text(encoding="utf-8"))
-        except YamlSyntax as exc:
-            self.problem(path, exc.line, exc.message)
-            return
+            return path.read_text(encoding="utf-8")
         except UnicodeDecodeError:
             self.problem(path, 1, "file is not UTF-8")
-            return
-        if doc.value is None:
+        except OSError as exc:
+            self.problem(path, 1, f"cannot read the file: {exc.strerror or exc}")
+        return None
+
+    def yaml_file(self, path: Path) -> Located | None:
+        """The parsed YAML document at path, or None (with the problem recorded) when it cannot be read."""
+        text = self.read(path)
+        if text is None:
+            return None
+        try:
+            return yamlnodes.parse(text)
+        except YamlSyntax as exc:
+            self.problem(path, exc.line, exc.message)
+        return None
+
+    def faq_file(self, path: Path) -> None:
+        doc = self.yaml_file(path)
+        if doc is None or doc.value is None:
             return
         if not isinstance(doc.value, list):
             self.problem(path, doc.line, "FAQ file must be a YAML list of entries")
@@ -154,10 +168,8 @@ class _Checker:
 
     # Articles ------------------------------------------------------------
     def article_file(self, path: Path) -> None:
-        try:
-            text = path.read_text(encoding="utf-8")
-        except UnicodeDecodeError:
-            self.problem(path, 1, "file is not UTF-8")
+        text = self.read(path)
+        if text is None:
             return
         lines = text.splitlines()
         if not lines or lines[0].strip() != "---":
@@ -235,12 +247,8 @@ class _Checker:
 
     # account.yaml and userdict.txt ----------------------------------------
     def account_file(self, path: Path) -> None:
-        try:
-            doc = yamlnodes.parse(path.read_text(encoding="utf-8"))
-        except YamlSyntax as exc:
-            self.problem(path, exc.line, exc.message)
-            return
-        if doc.value is None:
+        doc = self.yaml_file(path)
+        if doc is None or doc.value is None:
             return
         if not isinstance(doc.value, dict):
             self.problem(path, doc.line, "account.yaml must be a YAML mapping")
@@ -290,10 +298,8 @@ class _Checker:
         return True
 
     def userdict_file(self, path: Path) -> None:
-        try:
-            text = path.read_text(encoding="utf-8")
-        except UnicodeDecodeError:
-            self.problem(path, 1, "file is not UTF-8")
+        text = self.read(path)
+        if text is None:
             return
         for n, raw in enumerate(text.splitlines(), 1):
             line = raw.strip()

@@ -128,6 +128,13 @@ def test_account_types_checked(kb_copy: Path) -> None:
     assert only(probs, "'menu'").line == 3
 
 
+@pytest.mark.parametrize("name", ["faq/x.yaml", "account.yaml", "userdict.txt"])
+def test_a_file_that_is_not_utf8_is_a_problem_not_a_crash(kb_copy: Path, name: str) -> None:
+    (kb_copy / name).write_bytes("name: café\n".encode("latin-1"))
+    prob = only(check_kb(kb_copy), "not UTF-8")
+    assert (prob.path, prob.line) == (str(kb_copy / name), 1)
+
+
 def test_other_files_ignored(kb_copy: Path) -> None:
     (kb_copy / "README.md").write_text("---\nnot: checked\n", encoding="utf-8")
     (kb_copy / "faq" / "notes.txt").write_text(": : :", encoding="utf-8")
