@@ -22,6 +22,7 @@ from handlers.broadcast_spec import parse
 
 log = logging.getLogger(__name__)
 PREVIEW_LIMIT = 20
+MAX_ID = 2**63 - 1      # the largest id a database integer column holds
 COUNTED = ("sent", "failed", "skipped", "unknown", "pending", "cancelled")
 
 
@@ -48,7 +49,12 @@ def create(deps: Deps, body: object) -> dict[str, object]:
 def load(deps: Deps, broadcast_id: int) -> Broadcast:
     """The broadcast, or NotFound."""
     with deps.sessions() as session:
-        broadcast = session.get(Broadcast, broadcast_id)
+        return _get(session, broadcast_id)
+
+
+def _get(session: Any, broadcast_id: int) -> Broadcast:
+    """The broadcast in this session, or NotFound (also for an id no database column could hold)."""
+    broadcast = session.get(Broadcast, broadcast_id) if 0 < broadcast_id <= MAX_ID else None
     if broadcast is None:
         raise NotFound(f"no broadcast {broadcast_id}")
     return broadcast
@@ -103,9 +109,7 @@ def cancel(deps: Deps, broadcast_id: int) -> dict[str, object]:
 def status(deps: Deps, broadcast_id: int) -> dict[str, object]:
     """State and counts: total, sent, failed, skipped, unknown, pending, cancelled, delivered (platform-confirmed)."""
     with deps.sessions() as session:
-        broadcast = session.get(Broadcast, broadcast_id)
-        if broadcast is None:
-            raise NotFound(f"no broadcast {broadcast_id}")
+        broadcast = _get(session, broadcast_id)
         counts = dict.fromkeys(COUNTED, 0)
         counts.update(session.execute(
             select(Delivery.state, func.count()).where(Delivery.broadcast_id == broadcast_id).group_by(Delivery.state)

@@ -239,6 +239,11 @@ def test_cancel_stops_a_broadcast(client: Any, deps: Any, sandbox: SandboxClient
     assert counts(sandbox) == {}
     assert client.post(f"/admin/broadcasts/{broadcast_id}/start", headers=AUTH).status_code == 409
     assert client.get("/admin/broadcasts/999", headers=AUTH).status_code == 404
+    for op in ("", "/start", "/cancel", "/preview"):       # beyond any database integer: 404, not a 500
+        url = f"/admin/broadcasts/{2**64}{op}"
+        response = (client.post(url, headers=AUTH, json={"openids": ["o-c-000"]}) if op
+                    else client.get(url, headers=AUTH))
+        assert response.status_code == 404, (op, response.data)
 
 
 def test_schedule_at_starts_it_through_the_rq_scheduler(
