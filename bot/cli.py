@@ -90,8 +90,9 @@ def kb() -> None:
 
 @kb.command("check")
 @click.argument("directory", required=False, type=click.Path(path_type=Path))
-def kb_check(directory: Path | None) -> None:
-    """Validate a KB folder; print each problem as path:line: message (warnings do not fail the check)."""
+@click.option("--strict", is_flag=True, help="Fail on warnings too (e.g. in the KB repository's own CI).")
+def kb_check(directory: Path | None, strict: bool) -> None:
+    """Validate a KB folder; print each problem as path:line: message (warnings fail it only with --strict)."""
     from index.check import parse_kb
 
     root = directory or Path(_env_knowledge_dir())
@@ -101,7 +102,7 @@ def kb_check(directory: Path | None) -> None:
     for problem in parsed.problems + parsed.warnings:
         click.echo(str(problem))
     warned = f", {len(parsed.warnings)} warning(s)" if parsed.warnings else ""
-    if parsed.problems:
+    if parsed.problems or (strict and parsed.warnings):
         click.echo(f"{len(parsed.problems)} problem(s){warned} in {root}", err=True)
         sys.exit(1)
     click.echo(f"{root}: OK{warned}")

@@ -36,7 +36,7 @@ def test_kb_check_reports_each_problem_as_path_line_message(tmp_path: Path) -> N
     assert lines and all(line.split(":")[1].isdigit() for line in lines)
 
 
-def test_kb_check_prints_warnings_and_still_passes(tmp_path: Path) -> None:
+def test_kb_check_prints_warnings_and_fails_on_them_only_when_strict(tmp_path: Path) -> None:
     kb = tmp_path / "kb"
     shutil.copytree(ROOT / "knowledge", kb)
     faq = sorted((kb / "faq").glob("*.yaml"))[0]
@@ -46,6 +46,8 @@ def test_kb_check_prints_warnings_and_still_passes(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "warning: unknown field 'answr' in an FAQ entry is ignored (did you mean 'answer'?)" in result.output
     assert result.output.rstrip().endswith(f"{kb}: OK, 1 warning(s)")
+    strict = CliRunner().invoke(cli, ["kb", "check", "--strict", str(kb)])
+    assert strict.exit_code == 1 and "0 problem(s), 1 warning(s)" in strict.output
 
 
 def cli_env(settings: object, tmp_path: Path) -> dict[str, str]:
