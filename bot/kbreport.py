@@ -22,7 +22,7 @@ def gaps_lines(found: dict[str, Any]) -> list[str]:
             lines += ["", title,
                       *(f"  {g['count']:>4}x {_subscribers(g['askers'], 3):<15}  {g['text']}" for g in groups)]
     if found["suggestions"]:
-        lines += ["", "Picked from a clarifying list: add these under `similar:` of the entry."]
+        lines += ["", "Picked from a list of questions: add these under `similar:` of the entry."]
         for s in found["suggestions"]:
             lines.append(f"  {s['source'] or '?'}  {s['faq_id']} ({s['question']}): picked {s['picked']} of "
                          f"{s['offered']} times offered")

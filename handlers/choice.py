@@ -1,5 +1,6 @@
-"""A number sent after a numbered list picks that entry (an FAQ answer or an item's buy link); "none of these"
-or 「不对」 gets the fallback, never a list of guesses, and an answer it disputes is kept for admins."""
+"""A number sent after a numbered list picks that entry (an FAQ answer or an item's buy link). 「不对」 after an
+answer offers the entries that came next for the same message; "none of these" after a list, or with nothing
+to dispute, gets the fallback. A disputed answer is kept for admins."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from handlers.common import text_of
 from index.normalize import bare, normalize
 
 NUMBER = re.compile(r"^(?:第)?\s*([1-9])\s*(?:个|条|号|篇|门)?\s*[.。!！]?$")
+NOT_IT_HEAD = "抱歉，刚才没答对。你是不是想问："
+ALTERNATIVES = 2        # entries offered after a disputed answer: the clarifying list's three, less the answer
 NONE_OF_THESE = re.compile(r"^(?:(?:以上|上面)?(?:都|全都|全)?(?:不是|不对)(?:我(?:要|想)(?:问|找)?的)?"
                            r"(?:的|这些|这个|呢|哦|啊|呀)*|没有我?(?:要|想)(?:问|找)?的)$")
 
@@ -52,10 +55,12 @@ def declined(deps: Deps, message: Any) -> bool:
 
 
 def on_declined(deps: Deps, message: Any, _match: Any) -> Reply:
-    """Chat adapter: forget any list offered and give the fallback text (how to ask again, or reach a person).
-    The message that led to a clarifying list stays in the gaps report as unanswered. When an FAQ answer came
-    after any list, that answer is disputed: the message it answered is kept as such, or, for an entry picked
-    from a list, the pick is withdrawn (the message is unanswered again, not a phrasing to add)."""
+    """Chat adapter: forget any list offered. When an FAQ answer came after any list, that answer is disputed:
+    the message it answered is kept as such and the entries that ranked next for it are offered as a numbered
+    list (a pick from it becomes a phrasing to add to that entry), or, for an entry picked from a list, the pick
+    is withdrawn (the message is unanswered again, not a phrasing to add). Otherwise, and when nothing else
+    ranked for the message, the fallback text (how to ask again, or reach a person); the message that led to a
+    clarifying list stays in the gaps report as unanswered."""
     openid = message.source
     listed, answered = deps.chat.offered(openid), deps.chat.last_answer(openid)
     deps.chat.forget(openid)
@@ -63,5 +68,14 @@ def on_declined(deps: Deps, message: Any, _match: Any) -> Reply:
         if answered.get("pick"):
             gaps.withdraw(deps, answered["pick"])
         elif answered.get("text"):
-            gaps.record(deps, openid, answered["text"], "disputed", candidates=[answered["faq_id"]])
+            others = alternatives(deps, answered["text"], answered["faq_id"])
+            gaps.record(deps, openid, answered["text"], "disputed", candidates=[answered["faq_id"], *others])
+            if others:
+                return faq.clarify(deps, openid, others, head=NOT_IT_HEAD)
     return fallback.fallback(deps)
+
+
+def alternatives(deps: Deps, text: str, answered: str) -> list[str]:
+    """The entries that ranked next after `answered` for the message `text`, best first."""
+    reading = deps.knowledge.engine.understand(text)
+    return [c for c in reading.candidates if c != answered][:ALTERNATIVES]

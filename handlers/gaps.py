@@ -44,14 +44,15 @@ def record(deps: Deps, openid: str, text: str, reply: str, *, topic: str | None 
 
 
 def resolve(deps: Deps, openid: str, faq_id: str) -> int | None:
-    """The subscriber picked `faq_id` from the clarifying list they were last offered: note it on the message
-    that led to the list; that record's id, when one was noted."""
+    """The subscriber picked `faq_id` from the list they were last offered (a clarifying one, or the one offered
+    after they disputed an answer): note it on the message that led to the list; that record's id, when one was
+    noted."""
     asker = hash_openid(openid)
     try:
         with deps.sessions.begin() as session:
             latest = session.scalar(
                 select(Unanswered.id)
-                .where(Unanswered.asker == asker, Unanswered.reply == "clarify",
+                .where(Unanswered.asker == asker, Unanswered.reply.in_(("clarify", "disputed")),
                        Unanswered.created_at >= utcnow() - timedelta(seconds=CHOICE_TTL))
                 .order_by(Unanswered.id.desc())
                 .limit(1)
@@ -85,8 +86,9 @@ def prune(deps: Deps, older_than: timedelta = RETENTION) -> int:
 def report(deps: Deps, kb: KnowledgeBase, days: int = 30, top: int = 20) -> dict[str, Any]:
     """The gaps of the last `days` days, most asked first (`top` of each list): questions left unanswered
     (the fallback, or a clarifying list nobody picked from), content asked for that the catalogue lacks,
-    messages whose asker picked an entry of `kb` from a clarifying list, as phrasings to add to it, and per
-    entry the messages it answered that their askers said it did not."""
+    messages whose asker picked an entry of `kb` from a list (a clarifying one, or the one offered after they
+    said an answer was not it), as phrasings to add to it, and per entry the messages it answered that their
+    askers said it did not."""
     if not (1 <= days <= RETENTION.days and 1 <= top <= TOP_MAX):
         raise InvalidInput(f"days must be 1-{RETENTION.days} and top 1-{TOP_MAX}")
     since = utcnow() - timedelta(days=days)
@@ -108,8 +110,9 @@ def report(deps: Deps, kb: KnowledgeBase, days: int = 30, top: int = 20) -> dict
     for r in rows:
         if r.reply == "disputed" and r.candidates and r.candidates[0] in faqs:
             disputed[r.candidates[0]].append(r)
-        if r.reply == "clarify":
-            offered.update(set(r.candidates or []))
+        if r.reply in ("clarify", "disputed"):
+            listed = r.candidates or []
+            offered.update(set(listed[1:] if r.reply == "disputed" else listed))   # the disputed answer was not
             if r.picked in faqs:
                 picked[r.picked].append(r)
     suggestions = [

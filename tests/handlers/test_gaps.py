@@ -14,6 +14,7 @@ from bot.logs import hash_openid
 from bot.models import Unanswered, utcnow
 from bot.wire import text_message
 from handlers import gaps
+from handlers.choice import NOT_IT_HEAD
 from handlers.faq import CLARIFY_HEAD
 from tests.bot.test_cli_broadcasts import environment
 
@@ -142,19 +143,37 @@ def test_a_pick_already_among_the_entry_phrasings_is_not_suggested_again(deps: A
     assert suggestion["picked"] == 2 and suggestion["phrasings"] == ["买错了 钱能要回来吗"]
 
 
-def test_not_it_after_an_answer_keeps_the_message_as_a_disputed_answer(wechat: Any, deps: Any) -> None:
+def test_not_it_after_an_answer_keeps_it_disputed_and_offers_the_entries_ranked_next(wechat: Any, deps: Any) -> None:
     kb = deps.knowledge.engine.kb
-    fallback = kb.account.fallback
     question = "怎么退款啊 买错了"
+    reading = deps.knowledge.engine.understand(question)
+    assert reading.kind == "faq" and reading.faq_id == "refund-how" and len(reading.candidates) == 3
     assert kb.faqs["refund-how"].reply_text in ask(wechat, "o-dispute", question)
-    assert ask(wechat, "o-dispute", "不是我想问的") == fallback
-    assert ask(wechat, "o-dispute", "不对") == fallback        # the answer is forgotten: disputed once
+    head, *listed, tail = ask(wechat, "o-dispute", "不是我想问的").splitlines()
+    others = reading.candidates[1:]
+    assert head == NOT_IT_HEAD and listed == [f"{n}. {kb.faqs[i].question}" for n, i in enumerate(others, 1)]
+    assert ask(wechat, "o-dispute", "不对") == kb.account.fallback   # about that list: no more guesses
     [kept] = rows(deps)
-    assert kept.reply == "disputed" and kept.text == question and kept.candidates == ["refund-how"]
+    assert kept.reply == "disputed" and kept.text == question and kept.candidates == reading.candidates
     found = gaps.report(deps, kb)
     assert found["disputed"] == [{"faq_id": "refund-how", "question": kb.faqs["refund-how"].question,
                                   "source": kb.sources["refund-how"], "count": 1, "messages": [question]}]
-    assert found["unanswered"] == [] and found["by_reply"]["disputed"] == 1
+    assert found["unanswered"] == [] and found["suggestions"] == [] and found["by_reply"]["disputed"] == 1
+
+
+def test_a_pick_after_a_disputed_answer_becomes_a_phrasing_of_the_entry_picked(wechat: Any, deps: Any) -> None:
+    kb = deps.knowledge.engine.kb
+    question = "怎么退款啊 买错了"
+    ask(wechat, "o-repair", question)
+    ask(wechat, "o-repair", "不对")
+    second = deps.knowledge.engine.understand(question).candidates[2]
+    assert kb.faqs[second].reply_text in ask(wechat, "o-repair", "2")
+    [kept] = rows(deps)
+    assert kept.picked == second
+    found = gaps.report(deps, kb)
+    assert [(s["faq_id"], s["picked"], s["offered"], s["phrasings"]) for s in found["suggestions"]] == [
+        (second, 1, 1, [question])]
+    assert [d["faq_id"] for d in found["disputed"]] == ["refund-how"]
 
 
 def test_not_it_refers_to_whichever_came_last_the_answer_or_the_list(wechat: Any, deps: Any) -> None:
