@@ -114,7 +114,7 @@ class _Checker:
             return []
         return [str(v).strip() for v in loc.value if str(v).strip()]
 
-    # FAQ -----------------------------------------------------------------
+    # Reading -------------------------------------------------------------
     def read(self, path: Path) -> str | None:
         """The file's text, or None (with the problem recorded) when it is not readable UTF-8."""
         try:
@@ -136,6 +136,7 @@ class _Checker:
             self.problem(path, exc.line, exc.message)
         return None
 
+    # FAQ -----------------------------------------------------------------
     def faq_file(self, path: Path) -> None:
         doc = self.yaml_file(path)
         if doc is None or doc.value is None:
