@@ -71,7 +71,7 @@ def on_declined(deps: Deps, message: Any, _match: Any) -> Reply:
             others = alternatives(deps, answered["text"], answered["faq_id"])
             gaps.record(deps, openid, answered["text"], "disputed", candidates=[answered["faq_id"], *others])
             if others:
-                return faq.clarify(deps, openid, others, head=NOT_IT_HEAD)
+                return faq.clarify(deps, openid, others, head=NOT_IT_HEAD, kind="not_it")
     return fallback.fallback(deps)
 
 

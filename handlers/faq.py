@@ -43,13 +43,14 @@ def answer(deps: Deps, faq_id: str, openid: str | None = None, related: list[str
     return Reply.of_text(f"{text}\n{line}", kind="faq", faq_id=faq_id, item_ids=shown)
 
 
-def clarify(deps: Deps, openid: str, faq_ids: list[str], head: str = CLARIFY_HEAD) -> Reply:
-    """Offer up to three candidate questions under `head` and remember them for a numbered reply."""
+def clarify(deps: Deps, openid: str, faq_ids: list[str], head: str = CLARIFY_HEAD, kind: str = "clarify") -> Reply:
+    """Offer up to three candidate questions under `head` and remember them for a numbered reply (`kind`
+    labels the reply in the metrics)."""
     faqs = deps.knowledge.engine.kb.faqs
     ids = [i for i in faq_ids if i in faqs][:3]
     deps.chat.offer(openid, "faq", ids)
     text = "\n".join([head, numbered([faqs[i].question for i in ids]), CLARIFY_TAIL])
-    return Reply.of_text(text, kind="clarify", candidates=ids)
+    return Reply.of_text(text, kind=kind, candidates=ids)
 
 
 def matches(deps: Deps, message: Any) -> Any:

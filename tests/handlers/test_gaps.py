@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from click.testing import CliRunner
+from prometheus_client import REGISTRY
 from sqlalchemy import select, update
 
 from bot.cli import cli
@@ -149,7 +150,9 @@ def test_not_it_after_an_answer_keeps_it_disputed_and_offers_the_entries_ranked_
     reading = deps.knowledge.engine.understand(question)
     assert reading.kind == "faq" and reading.faq_id == "refund-how" and len(reading.candidates) == 3
     assert kb.faqs["refund-how"].reply_text in ask(wechat, "o-dispute", question)
+    counted = REGISTRY.get_sample_value("kp_replies_total", {"kind": "not_it"}) or 0.0
     head, *listed, tail = ask(wechat, "o-dispute", "不是我想问的").splitlines()
+    assert REGISTRY.get_sample_value("kp_replies_total", {"kind": "not_it"}) == counted + 1
     others = reading.candidates[1:]
     assert head == NOT_IT_HEAD and listed == [f"{n}. {kb.faqs[i].question}" for n, i in enumerate(others, 1)]
     assert ask(wechat, "o-dispute", "不对") == kb.account.fallback   # about that list: no more guesses
