@@ -1,4 +1,4 @@
-"""`/healthz` (Redis, database, index) and `/metrics` (Prometheus)."""
+"""`/healthz` (Redis, database, index) and `/metrics` (Prometheus: this process, plus the job queue)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 
 from bot import db
 from bot.deps import Deps
+from bot.queue_metrics import QueueCollector
 
 PROBE_TIMEOUT = 2.0
 
@@ -68,12 +69,17 @@ def make_blueprint(deps: Deps) -> Blueprint:
         state = check(deps, prober)
         return jsonify(state), 200 if state["ok"] else 503
 
+    queue_state = CollectorRegistry()
+    queue_state.register(QueueCollector(deps.queue))
+
     @bp.get("/metrics")
     def metrics() -> Response:
         if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
             registry = CollectorRegistry()
             multiprocess.MultiProcessCollector(registry)
-            return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
-        return Response(generate_latest(), mimetype=CONTENT_TYPE_LATEST)
+            own = generate_latest(registry)
+        else:
+            own = generate_latest()
+        return Response(own + generate_latest(queue_state), mimetype=CONTENT_TYPE_LATEST)
 
     return bp

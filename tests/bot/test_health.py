@@ -5,12 +5,18 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
+from datetime import timedelta
 from typing import Any
 
 import pytest
+import redis
+from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.parser import text_string_to_metric_families
+from rq import Queue
 
 from bot.config import ROOT
+from bot.queue_metrics import QueueCollector
 from bot.replies import Reply
 from bot.wire import text_message
 
@@ -64,6 +70,30 @@ def test_metrics_count_requests_latency_replies_dedupe_and_jobs(client: Any, wec
     assert grew("kp_handler_runs_total", 2, type="text")
     assert grew("kp_jobs_total", name="deliver_reply", outcome="ok")
     assert any(m["text"] == "稍后送达" for m in sandbox.messages("o-metrics"))
+
+
+def test_metrics_show_the_job_queue_by_state_whichever_process_runs_the_jobs(client: Any, deps: Any,
+                                                                             worker: Any) -> None:
+    deps.queue.enqueue_in(timedelta(hours=1), "builtins.print", "later")
+    deps.queue.enqueue("builtins.int", "not a number")          # fails when run
+    time.sleep(0.05)
+    waiting = scrape(client)
+    assert value(waiting, "kp_queue_up") == 1
+    assert (value(waiting, "kp_queue_jobs", state="queued"), value(waiting, "kp_queue_jobs", state="scheduled"),
+            value(waiting, "kp_queue_jobs", state="failed")) == (1, 1, 0)
+    assert value(waiting, "kp_queue_oldest_waiting_seconds") >= 0.05
+    worker()
+    ran = scrape(client)
+    assert (value(ran, "kp_queue_jobs", state="queued"), value(ran, "kp_queue_jobs", state="failed")) == (0, 1)
+    assert value(ran, "kp_queue_oldest_waiting_seconds") == 0 and value(ran, "kp_workers") == 0
+
+
+def test_queue_metrics_say_only_that_the_queue_is_unreadable_when_redis_is_down() -> None:
+    registry = CollectorRegistry()
+    dead = redis.Redis(port=1, socket_connect_timeout=0.2, socket_timeout=0.2)
+    registry.register(QueueCollector(Queue("q", connection=dead)))
+    lines = [line for line in generate_latest(registry).decode().splitlines() if not line.startswith("#")]
+    assert lines == ["kp_queue_up 0.0"]
 
 
 def test_refusals_are_counted_by_status(client: Any) -> None:
