@@ -72,8 +72,7 @@ def test_metrics_count_requests_latency_replies_dedupe_and_jobs(client: Any, wec
     assert any(m["text"] == "稍后送达" for m in sandbox.messages("o-metrics"))
 
 
-def test_metrics_show_the_job_queue_by_state_whichever_process_runs_the_jobs(client: Any, deps: Any,
-                                                                             worker: Any) -> None:
+def test_metrics_show_the_job_queue_by_state_as_redis_holds_it(client: Any, deps: Any, worker: Any) -> None:
     deps.queue.enqueue_in(timedelta(hours=1), "builtins.print", "later")
     deps.queue.enqueue("builtins.int", "not a number")          # fails when run
     time.sleep(0.05)
