@@ -25,6 +25,9 @@ FAQ_REQUIRED = ("id", "question", "answer")
 FAQ_FIELDS = (*FAQ_REQUIRED, "similar", "tags")
 ITEM_REQUIRED = ("id", "title", "kind", "price", "tags", "summary", "author", "published")
 KINDS = ("article", "course")
+QUOTED_RE = re.compile(r"「([^」]{2,60})」")
+# a quoted span worded as a question (「怎么开发票」), as opposed to a page or button name (「我的-订单」)
+QUESTION_LIKE_RE = re.compile(r"[吗呢？?]$|怎么|如何|什么|哪里|在哪|多久|多少|能不能|可不可以|是否|为什么")
 ACCOUNT_FIELDS = (*TEXT_FIELDS, "menu", "templates")
 
 
@@ -54,6 +57,7 @@ class _Checker:
         self.out = Parsed()
         self.seen_ids: dict[str, str] = {}
         self.phrasings: dict[str, tuple[str, str]] = {}    # bare normalised phrasing -> (FAQ id, where)
+        self.answers: list[tuple[Path, int, str, str]] = []   # (path, line, FAQ id, answer) to check references
 
     def problem(self, path: Path, line: int, message: str) -> None:
         self.out.problems.append(Problem(str(path), line, message))
@@ -80,6 +84,17 @@ class _Checker:
             if other[0] != fid:
                 self.warn(path, line, f"phrasing {text!r} of {fid!r} is also a phrasing of {other[0]!r} "
                           f"(at {other[1]}): the service cannot tell the two apart on it")
+
+    def dangling_references(self) -> None:
+        """Warn about an answer that points subscribers to 「a question」 no entry asks, e.g. after a rename."""
+        questions = {bare(normalize(f.question)): f.question for f in self.out.faqs}
+        for path, line, fid, answer in self.answers:
+            for span in QUOTED_RE.findall(answer):
+                if bare(normalize(span)) in questions or not QUESTION_LIKE_RE.search(span):
+                    continue
+                close = difflib.get_close_matches(span, list(questions.values()), n=1, cutoff=0.4)
+                hint = f" (did you mean 「{close[0]}」?)" if close else ""
+                self.warn(path, line, f"the answer of {fid!r} points to 「{span}」, which is no entry's question{hint}")
 
     def check_id(self, path: Path, loc: Located | None, line: int) -> str | None:
         if loc is None:
@@ -164,6 +179,7 @@ class _Checker:
             tags = self.str_list(path, f, "tags")
             if fid and question and answer is not None:
                 self.shared_phrasings(path, fid, entry.line, [question, *similar])
+                self.answers.append((path, f["answer"].line, fid, answer))
                 self.out.faqs.append(FaqEntry(fid, question, similar, answer, tags))
                 self.out.sources[fid] = f"{path.relative_to(self.root).as_posix()}:{entry.line}"
 
@@ -328,6 +344,7 @@ def parse_kb(path: str | Path) -> Parsed:
         checker.account_file(root / "account.yaml")
     if (root / "userdict.txt").is_file():
         checker.userdict_file(root / "userdict.txt")
+    checker.dangling_references()
     if not checker.out.problems and not checker.out.faqs and not checker.out.items:
         checker.warn(root, 0, "no FAQ entries in faq/*.yaml and no items in articles/*.md: every message gets "
                      "the fallback")

@@ -176,6 +176,19 @@ def test_one_phrasing_under_two_entries_is_a_warning_on_the_second(kb_copy: Path
     assert "'請問 怎麼退款' of 'second' is also a phrasing of 'first'" in warning.message
 
 
+def test_an_answer_pointing_to_a_question_no_entry_asks_is_a_warning(kb_copy: Path) -> None:
+    faq = ("- id: refund-how\n  question: {question}\n  answer: 在「我的-订单」点「申请售后」。\n"
+           "- id: member-refund\n  question: 会员能退吗？\n  answer: |\n    会员不退。\n"
+           "    课程的退款请看「怎么申请退款」。\n")
+    write_faq(kb_copy, faq.format(question="怎么申请退款？"))
+    assert warnings_of(kb_copy) == []                     # the quoted question exists; page names are no questions
+    p = write_faq(kb_copy, faq.format(question="课程怎么退款？"))
+    (warning,) = warnings_of(kb_copy)
+    assert (warning.path, warning.line) == (str(p), 6)     # the answer field
+    assert warning.message == ("the answer of 'member-refund' points to 「怎么申请退款」, which is no entry's question "
+                               "(did you mean 「课程怎么退款？」?)")
+
+
 def test_an_empty_kb_passes_with_a_warning(tmp_path: Path) -> None:
     (tmp_path / "faq").mkdir()
     (warning,) = warnings_of(tmp_path)
