@@ -12,7 +12,7 @@ from bot.deps import Deps
 from bot.replies import Reply
 from handlers import fallback, faq, gaps, purchase
 from handlers.common import text_of
-from index.normalize import bare, normalize
+from index.normalize import wording_key
 
 NUMBER = re.compile(r"^(?:第)?\s*([1-9])\s*(?:个|条|号|篇|门)?\s*[.。!！]?$")
 NOT_IT_HEAD = "抱歉，刚才没答对。你是不是想问："
@@ -51,7 +51,7 @@ def on_text(deps: Deps, message: Any, choice: tuple[str, str]) -> Reply | None:
 
 def declined(deps: Deps, message: Any) -> bool:
     """Matcher: "none of these" or "not it" (「都不是」, 「不对」, 「不是我想问的」): a reply to a list or an answer."""
-    return bool(NONE_OF_THESE.match(bare(normalize(text_of(message)))))
+    return bool(NONE_OF_THESE.match(wording_key(text_of(message))))
 
 
 def on_declined(deps: Deps, message: Any, _match: Any) -> Reply:

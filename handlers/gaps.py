@@ -17,7 +17,7 @@ from bot.logs import hash_openid
 from bot.models import Unanswered, utcnow
 from bot.session import CHOICE_TTL
 from index.model import KnowledgeBase
-from index.normalize import bare, is_contentless, normalize
+from index.normalize import is_contentless, normalize, wording_key
 
 log = logging.getLogger(__name__)
 RETENTION = timedelta(days=90)      # subscribers' words are kept this long, then pruned (workers.housekeeping)
@@ -148,8 +148,8 @@ def _grouped(rows: list[Row[Any]], text_of: Callable[[Row[Any]], str]) -> list[d
 
 
 def _key(text: str) -> str:
-    """What two wordings of one message share: its normalised form without punctuation or spaces."""
-    return bare(normalize(text)) or text
+    """What two wordings of one message share (index.normalize.wording_key), or the text when nothing is left."""
+    return wording_key(text) or text
 
 
 def _distinct(texts: Iterable[str], known: Iterable[str] = ()) -> list[str]:

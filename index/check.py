@@ -13,7 +13,7 @@ from typing import Any
 from index import yamlnodes
 from index.account import TEXT_FIELDS
 from index.model import FaqEntry, Item, Problem
-from index.normalize import bare, normalize
+from index.normalize import wording_key
 from index.yamlnodes import Located, YamlSyntax
 
 ID_RE = re.compile(r"^[a-z0-9-]+$")
@@ -77,7 +77,7 @@ class _Checker:
     def shared_phrasings(self, path: Path, fid: str, line: int, phrasings: list[str]) -> None:
         """Warn when another entry already has one of these phrasings: the service cannot tell them apart."""
         for text in dict.fromkeys(phrasings):
-            key = bare(normalize(text))
+            key = wording_key(text)
             if not key:
                 continue
             other = self.phrasings.setdefault(key, (fid, f"{path}:{line}"))
@@ -87,12 +87,13 @@ class _Checker:
 
     def dangling_references(self) -> None:
         """Warn about an answer that points subscribers to 「a question」 no entry asks, e.g. after a rename."""
-        questions = {bare(normalize(f.question)): f.question for f in self.out.faqs}
+        questions = {wording_key(f.question): f.question for f in self.out.faqs}
+        asked = list(questions.values())
         for path, line, fid, answer in self.answers:
             for span in QUOTED_RE.findall(answer):
-                if bare(normalize(span)) in questions or not QUESTION_LIKE_RE.search(span):
+                if wording_key(span) in questions or not QUESTION_LIKE_RE.search(span):
                     continue
-                close = difflib.get_close_matches(span, list(questions.values()), n=1, cutoff=0.4)
+                close = difflib.get_close_matches(span, asked, n=1, cutoff=0.4)
                 hint = f" (did you mean 「{close[0]}」?)" if close else ""
                 self.warn(path, line, f"the answer of {fid!r} points to 「{span}」, which is no entry's question{hint}")
 

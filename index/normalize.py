@@ -93,8 +93,13 @@ def normalize(text: str) -> str:
 
 
 def bare(text: str) -> str:
-    """The text without punctuation, spaces or symbols: what two wordings of one message are compared by."""
+    """The text without punctuation, spaces or symbols."""
     return _NON_WORD_RE.sub("", text)
+
+
+def wording_key(text: str) -> str:
+    """What two wordings of one message are compared by: the normalised text, bare of punctuation and spaces."""
+    return bare(normalize(text))
 
 
 def is_blank(text: str) -> bool:
