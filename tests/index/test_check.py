@@ -135,6 +135,12 @@ def test_a_file_that_is_not_utf8_is_a_problem_not_a_crash(kb_copy: Path, name: s
     assert (prob.path, prob.line) == (str(kb_copy / name), 1)
 
 
+def test_a_kb_path_that_cannot_be_read_is_a_problem_not_a_crash(kb_copy: Path) -> None:
+    (kb_copy / "faq" / "folder.yaml").mkdir()
+    prob = only(check_kb(kb_copy), "cannot read the file")
+    assert (prob.path, prob.line) == (str(kb_copy / "faq" / "folder.yaml"), 1)
+
+
 def test_other_files_ignored(kb_copy: Path) -> None:
     (kb_copy / "README.md").write_text("---\nnot: checked\n", encoding="utf-8")
     (kb_copy / "faq" / "notes.txt").write_text(": : :", encoding="utf-8")
