@@ -33,6 +33,8 @@ FLOORS = {
     "law": {"answered": 0.86, "oos": 0.10, "ndcg": 0.63},
     "skincare": {"answered": 0.79, "oos": 0.19, "ndcg": 0.84},
     "psychology": {"answered": 0.89, "oos": 0.16, "ndcg": 0.67},
+    "analytics": {"answered": 0.89, "oos": 0.10, "ndcg": 0.86},
+    "music": {"answered": 0.88, "oos": 0.25, "ndcg": 0.85},
 }
 PLACES = {"devkb": SHARED, "devkb-fitness": SHARED}
 
