@@ -38,12 +38,14 @@ _NOISE_RE = re.compile(
     r"推荐|分享|[\s,.!?~，。！？～、:：;；'\"“”‘’()（）]"
 )
 # Asking the account for something other than teaching: a job done for the subscriber (write, shoot, edit,
-# fix, sign up, grab a slot, come over, one-to-one tutoring), work or a partnership with it, a physical
-# place, a free copy of something, or goods: which brand to buy, whether it sells a product, printed copies
-# and delivery.
+# fix, build, sign up, grab a slot, come over, one-to-one tutoring, something of theirs handled: 帮我把…),
+# a job referral, work or a partnership with it, a physical place, a free copy of something, or goods: which
+# brand to buy, whether it sells a product or can be bought from, printed copies and delivery.
 _SERVICE_RE = re.compile(
-    r"(?:帮我|帮忙|替我|代我)(?:们)?(?:一下|下)?(?:写|做|拍|剪|修|改|弄|办|报名|投|清洗|设计|订|买|代|抢)|"
-    r"代(?:报名|投稿|购|买|办|写|拍|剪|修|练|考|抢)|(?:能|可以)约(?!束)|一对一|1对1|"
+    r"(?:帮我|帮忙|替我|代我)(?:们)?(?:公司|单位|团队)?(?:一下|下)?"
+    r"(?:写|做|拍|剪|修|改|弄|办|报名|投|清洗|设计|订|买|代|抢|搭建|开发|定制|把)|"
+    r"代(?:报名|投稿|购|买|办|写|拍|剪|修|练|考|抢)|(?:能|可以)约(?!束)|一对一|1对1|内推|"
+    r"(?:从|在|跟)你们(?:这|这里|这儿)?(?:能|可以)?(?:直接)?买(?:吗|么|嘛|不|得到)|"
     # the account coming over (能上门吗, 请老师上门, 上门怎么收费), not someone else who did (房东上门要收房)
     r"(?:能|可以|会|提供|有没有|支持|约|请|安排|派)[^\s,.!?，。！？]{0,6}上门|"
     r"上门(?:服务|私教|教学|辅导|指导|安装|喂|洗|维修|检测|拍|修|量|怎么收费|收费|多少钱|吗)|"
@@ -73,7 +75,8 @@ _TRANSACTION_RE = re.compile(
 # (退款…到账, 转人工, 兑换码). Everyday words that a domain's own questions use (在哪, 没通过, 几号, 值不值, 送给,
 # 分期) only reorder.
 _PAID = r"(?:付了|付过|付完|已付|已经付|付款.{0,4}成功|支付成功|扣了|扣款|扣费|success|paid)"
-_LOCKED = r"(?:还|但|却|可|又).{0,10}(?:买|购买|锁|看不了|打不开|没开通|没解锁|未开通|未解锁)"
+_LOCKED = r"(?:还|但|却|可|又).{0,10}(?:买|购买|锁|看不了|看不到|看不见|打不开|没开通|没解锁|未开通|未解锁)"
+_INSTALMENTS = r"分(?:\d{1,2}|[一二三四五六七八九十几两]{1,2})?期"   # 分期, 分3期, 分十二期, not 部分过期
 _WANTS_BACK = r"(?<!不用)(?<!不要)(?<!不想)(?<!无需)(?<!不必)(?<!别)(?:退|还给我|要回)"   # but not 「这个月的不用退」
 
 
@@ -137,7 +140,7 @@ FACETS = (
            r"(?<![号证正密维])码.{0,6}(?:换|兑|用|激活)",     # not 号码, 验证码, 密码, 二维码
            r"兑换码|激活码|礼品卡|卡密|课程码", vouches=True),
     # paying in instalments: 花呗行不行, 想分3期, 分几个月慢慢还
-    _facet("instalments", r"分期|花呗|分.{0,2}个?月.{0,2}(?:还|付)|慢慢还", r"分期|花呗"),
+    _facet("instalments", rf"{_INSTALMENTS}|花呗|分.{{0,2}}个?月.{{0,2}}(?:还|付)|慢慢还", rf"{_INSTALMENTS}|花呗"),
     # the same thing bought twice: 下单下重了, 扣了两次, 多出来那份
     _facet("bought twice",
            r"买重|重复(?:购买|下单|付款|支付|扣|买)|下重|多买了|(?:买|付|扣|下单)了两次|两次(?:钱|款)|"

@@ -24,13 +24,14 @@ RECOGNISED = [
     ("refund arrival", "退款申请好几天了 钱退到哪去了"), ("refund arrival", "退的钱多久到账"),
     ("charge refund", "自动续费又扣了我一个月 能退吗"), ("charge refund", "被扣了30块 能还给我吗"),
     ("paid but locked", "付完款了点开还是让我购买"), ("paid but locked", "钱扣了但是打开还是锁着"),
+    ("paid but locked", "刚付了9.9 账单里有记录 但是后半篇还是看不到"),
     ("payment failed", "点了付款一直转圈"), ("payment failed", "微信支付失败是怎么回事"),
     ("benefits", "开会员有啥好处"), ("benefits", "年卡值不值得买"), ("benefits", "会员每月送一张5元的券吗"),
     ("human", "机器人答非所问 有真人吗"), ("human", "转人工"), ("human", "客服晚上几点下班"),
     ("company invoice", "公司抬头的发票能开吗"), ("company invoice", "要开专票 税号怎么填"),
     ("date", "会员到几号结束"), ("date", "下次扣费是哪天"),
     ("redeem code", "朋友送了张卡 背面刮开是一串字母"), ("redeem code", "手上有个16位的码 去哪兑"),
-    ("instalments", "能用花呗吗"), ("instalments", "太贵了 能分三个月付吗"),
+    ("instalments", "能用花呗吗"), ("instalments", "太贵了 能分三个月付吗"), ("instalments", "信用卡能分12期吗"),
     ("bought twice", "同一个专栏下单了两次"), ("bought twice", "手滑买重了"),
     ("devices", "提示登录设备已达上限"), ("devices", "两台手机能同时登一个号吗"),
     ("complaint", "说好的答疑一次都没有 我要投诉"), ("complaint", "课程内容跟介绍的不一样"),
@@ -42,6 +43,7 @@ UNRECOGNISED = [
     "二维码扫不出来", "验证码一直收不到", "拍夜景用什么设备好", "这两次课讲的重复了",
     "年卡和月卡有什么不一样", "孩子学乐高机器人有用吗", "人工授粉怎么做", "两台相机同时用", "上个月买的基金亏了",
     "客服话术怎么练", "以前的号码不用了 收不到短信", "你是机器人还是真人", "ChatGPT 是机器人吗",
+    "换了新号登录 看不到买过的课", "会员部分过期了还能看吗",
 ]
 
 
