@@ -50,6 +50,13 @@ def test_a_message_about_a_purchase_never_takes_the_item_route() -> None:
     assert reading(faq_top=0.80, item_top=0.90, transaction=True) == "faq"
 
 
+def test_a_message_about_a_course_it_speaks_of_never_takes_the_item_route() -> None:
+    # 「pandas课里的代码我跑不通 能找谁问」: the catalogue is near, but the message is about a course already had
+    assert understood(faq_top=0.80, item_top=0.90).kind == "recommend"
+    assert understood(faq_top=0.80, item_top=0.90, names_item=True).kind == "faq"
+    assert understood(faq_top=0.60, item_top=0.90, names_item=True).kind == "fallback"
+
+
 def test_a_message_about_a_purchase_just_under_the_faq_gate_asks_which_question() -> None:
     assert reading(faq_top=0.78, item_top=0.795, transaction=True) == "clarify"
 
