@@ -104,7 +104,7 @@ def decide(engine: Engine, sig: Signals, req: ContentRequest) -> Understanding:
         carried = sig.topic_cov >= policy.request_topic_coverage and not req.service and d_item >= unconfirmed
         return Understanding("recommend", items=items() if carried else [], topic=req.topic, scores=scores)
     if (d_item >= policy.implicit_items + unconfirmed and sig.item_cov >= policy.implicit_coverage and not req.service
-            and not req.transaction and not req.names_item
+            and not (req.transaction or req.names_item or req.asks_staff)
             and (d_faq < 0 or d_item >= d_faq + policy.items_lead)):
         return Understanding("recommend", items=items(), topic=sig.text, scores=scores)
     if d_faq >= (policy.service_faq if req.service else 0.0):

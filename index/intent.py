@@ -194,6 +194,9 @@ _BUY_RE = re.compile(
 )
 # A course or article spoken of, as in 「重疾险那门课到期了还能看吗」, 「训练营结束了能回看吗」.
 _NAMES_ITEM_RE = re.compile(r"课|训练营|打卡营|专栏|文章|这篇|那篇")
+# Asking the account's own teachers or coaches (「想请老师看看哪里不对」, 「能找教练帮我看看吗」): a question about a
+# service of the account, which its FAQ answers, not a wish to read something.
+_STAFF_RE = re.compile(r"(?:请|找|让|问|联系)(?:一下|下)?(?:老师|教练|助教|导师|讲师|作者)")
 _MENU_WORDS = {"推荐", "推荐内容", "看推荐", "好课推荐", "内容推荐", "推荐课程", "推荐文章", "有什么推荐", "求推荐"}
 
 
@@ -202,13 +205,15 @@ class ContentRequest:
     """A message that asks for content: explicit (a request pattern matched) and its topic; `service` when
     it rather asks the account for a job done, work, a place or a free copy, which no article or course is;
     `transaction` when a message without a request pattern is about buying, paying or a refund; `names_item`
-    when it speaks of one course or article (「那门课」, 「训练营结束了」), the one thing it is about."""
+    when it speaks of one course or article (「那门课」, 「训练营结束了」), the one thing it is about; `asks_staff`
+    when it asks for the account's teachers or coaches."""
 
     explicit: bool
     topic: str
     service: bool = False
     transaction: bool = False
     names_item: bool = False
+    asks_staff: bool = False
 
 
 def content_request(text: str) -> ContentRequest:
@@ -218,7 +223,7 @@ def content_request(text: str) -> ContentRequest:
     service = bool(_SERVICE_RE.search(text))
     if not _WANTS_RE.search(text):
         return ContentRequest(False, text, service, bool(_TRANSACTION_RE.search(text)),
-                              bool(_NAMES_ITEM_RE.search(text)))
+                              bool(_NAMES_ITEM_RE.search(text)), bool(_STAFF_RE.search(text)))
     kept = []
     for clause in _CLAUSE_RE.split(text):
         clause = _SUFFIX_RE.sub("", _PREFIX_RE.sub("", clause)).strip()

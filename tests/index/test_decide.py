@@ -14,7 +14,8 @@ GATE = {"faq": 0.80, "item": 0.80, "request": 0.80}
 
 
 def understood(faq_top: float, item_top: float, transaction: bool = False, service: bool = False,
-               names_item: bool = False, words_agree: bool = True, explicit: bool = False) -> Understanding:
+               names_item: bool = False, words_agree: bool = True, explicit: bool = False,
+               asks_staff: bool = False) -> Understanding:
     """The decision for a message whose best FAQ entry and best item score as given (no request pattern);
     four more items follow the best one, 0.1 apart."""
     engine = SimpleNamespace(policy=POLICY, gate=GATE, faq_ids=["a", "b", "c"])
@@ -22,7 +23,8 @@ def understood(faq_top: float, item_top: float, transaction: bool = False, servi
     items = [(f"x{n}", item_top - 0.1 * n) for n in range(5)]
     signals = Signals(text="t", faq=faq, faq_tokens=[], faq_cov=0.5, faq_qa_lead=0.0,
                       items=items, item_cov=0.5, item_words_agree=words_agree)
-    request = ContentRequest(explicit, "t", service=service, transaction=transaction, names_item=names_item)
+    request = ContentRequest(explicit, "t", service=service, transaction=transaction, names_item=names_item,
+                             asks_staff=asks_staff)
     return decide(engine, signals, request)
 
 
@@ -55,6 +57,12 @@ def test_a_message_about_a_course_it_speaks_of_never_takes_the_item_route() -> N
     assert understood(faq_top=0.80, item_top=0.90).kind == "recommend"
     assert understood(faq_top=0.80, item_top=0.90, names_item=True).kind == "faq"
     assert understood(faq_top=0.60, item_top=0.90, names_item=True).kind == "fallback"
+
+
+def test_a_message_asking_for_the_accounts_teachers_never_takes_the_item_route() -> None:
+    # 「我的龟背竹叶子有斑 能拍照问老师吗」: the plant is the catalogue's topic, the question is about a service
+    assert understood(faq_top=0.80, item_top=0.90, asks_staff=True).kind == "faq"
+    assert understood(faq_top=0.60, item_top=0.90, asks_staff=True).kind == "fallback"
 
 
 def test_a_message_about_a_purchase_just_under_the_faq_gate_asks_which_question() -> None:

@@ -114,6 +114,14 @@ def test_asking_the_account_for_a_job_work_a_place_or_a_free_copy_is_not_a_conte
         assert not content_request(text).service, text
 
 
+def test_asking_for_the_accounts_teachers_or_coaches_is_recognised() -> None:
+    for text in ("我录了一段弹唱 想请老师看看哪里不对", "深蹲总是膝盖内扣 能找教练帮我看看吗",
+                 "没听懂的地方可以问老师吗", "想联系一下助教"):
+        assert content_request(text).asks_staff, text
+    for text in ("孩子不听老师的话怎么办", "老师讲得太快了", "练腿找不到感觉", "有没有讲弹唱的课"):
+        assert not content_request(text).asks_staff, text
+
+
 def test_buy_target() -> None:
     assert buy_target("购买《asyncio 入门》") == "asyncio 入门"
     assert buy_target("买 sql 课") == "sql 课"
