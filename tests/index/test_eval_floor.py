@@ -1,7 +1,8 @@
 """Regression guard: quality on every labelled KB must not fall below the floor reached.
 
 Two KBs are the shared dev KBs (skipped when they are not beside the checkout; set DEVKB_ROOT to their
-folder); the held-out ones in other domains ship in bench/kbs. Each test builds a full index (20-40 s).
+folder); the others, in other domains, tuning and held-out alike, ship in bench/kbs. Each test builds a full
+index (20-40 s).
 The targets themselves are benchmarks recorded in BENCHMARKS.md; each floor is what the shipped defaults
 measure, less one or two queries of slack (a query on a gate's boundary can move after an index rebuild)."""
 
