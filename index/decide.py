@@ -112,8 +112,10 @@ def decide(engine: Engine, sig: Signals, req: ContentRequest) -> Understanding:
     if (d_faq >= -policy.kind_band and not req.service and sig.faq_vouched is not None
             and sig.faq_vouched[order[0]] > 0):
         return faq()     # 「有真人吗 机器人答非所问」, 「149买的课 今天只要119了」: the kind speaks for the entry
-    if d_faq >= -policy.clarify_band and len(order) > 1 and (d_item <= d_faq or req.transaction):
-        # only when the message is nearer the FAQ than the catalogue, or is about a purchase: one nearer
-        # the catalogue describes something to read about, and a list of account questions would not help
+    if (d_faq >= -policy.clarify_band and len(order) > 1
+            and (d_item <= d_faq or req.transaction or req.names_item or req.asks_staff)):
+        # only when the message is nearer the FAQ than the catalogue, or is about a purchase, a course it
+        # speaks of or the account's teachers: one nearer the catalogue describes something to read about,
+        # and a list of account questions would not help
         return Understanding("clarify", candidates=cands, scores=scores)
     return Understanding("fallback", candidates=cands, scores=scores)

@@ -69,6 +69,13 @@ def test_a_message_about_a_purchase_just_under_the_faq_gate_asks_which_question(
     assert reading(faq_top=0.78, item_top=0.795, transaction=True) == "clarify"
 
 
+def test_a_message_about_one_course_or_the_teachers_just_under_the_faq_gate_asks_which_question() -> None:
+    # 「我录了一段弹唱 想请老师看看哪里不对 发哪里」: the catalogue is nearer, but the message is about the account
+    assert understood(faq_top=0.78, item_top=0.795, names_item=True).kind == "clarify"
+    assert understood(faq_top=0.78, item_top=0.795, asks_staff=True).kind == "clarify"
+    assert understood(faq_top=0.70, item_top=0.795, asks_staff=True).kind == "fallback"
+
+
 def test_a_service_request_needs_a_clear_faq_answer() -> None:
     assert reading(faq_top=0.80, item_top=0.70, service=True) != "faq"
     assert reading(faq_top=0.83, item_top=0.70, service=True) == "faq"
