@@ -14,6 +14,14 @@ def hash_openid(openid: str | None) -> str:
     return "u" + hashlib.sha256(openid.encode()).hexdigest()[:10]
 
 
+class _DropRoutine(logging.Filter):
+    """Drops rq's record of each periodic enqueue (the broadcast sweep alone is one every 5 s); the
+    schedule itself is still logged once at start."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("Enqueued job")
+
+
 def setup(level: str = "INFO") -> None:
     """Configure the root logger once: single-line records to stderr."""
     root = logging.getLogger()
@@ -27,3 +35,4 @@ def setup(level: str = "INFO") -> None:
     root._kp_configured = True  # type: ignore[attr-defined]
     for noisy in ("jieba", "urllib3", "werkzeug", "faiss"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    logging.getLogger("rq.cron").addFilter(_DropRoutine())
