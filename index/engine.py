@@ -19,7 +19,17 @@ from threadpoolctl import ThreadpoolController
 from index import calibrate, decide
 from index.bm25 import BM25
 from index.encoders import Encoder
-from index.intent import ELSEWHERE_RE, FACETS, FEATURES, buy_target, content_request, features_of, kinds_of
+from index.intent import (
+    ELSEWHERE_RE,
+    FACETS,
+    FEATURES,
+    ContentRequest,
+    buy_target,
+    content_request,
+    features_of,
+    kinds_of,
+    purchase_wish,
+)
 from index.model import KnowledgeBase
 from index.normalize import fold, is_contentless, normalize, plain, read_english
 from index.scoring import Weights, bm25_normalised, coverage, max_by_owner, soft_max_by_owner
@@ -354,13 +364,28 @@ class Engine:
         req = content_request(norm)
         if req.explicit and not req.topic:
             return Understanding("recommend", items=[], topic="", debug={"norm": norm, "why": "bare request"})
+        wish = purchase_wish(norm) if target and not req.explicit else None
         with single_blas():
-            sig = self.signals(norm, req.topic if req.explicit else None)
-        out = decide.decide(self, sig, req)
+            out = self.wished(norm, wish) if wish else None
+            if out is None:
+                out = self.decided(norm, req)
         out.debug.setdefault("norm", norm)
-        out.debug["items"] = [(i, round(s, 4)) for i, s in sig.items[:5]]
         out.debug["ms"] = round((time.perf_counter() - t0) * 1000, 2)
         return out
+
+    def decided(self, norm: str, req: ContentRequest) -> Understanding:
+        """The decision on a normalised message, read as `req` says (its topic scores the items)."""
+        sig = self.signals(norm, req.topic if req.explicit else None)
+        out = decide.decide(self, sig, req)
+        out.debug["items"] = [(i, round(s, 4)) for i, s in sig.items[:5]]
+        return out
+
+    def wished(self, norm: str, wish: ContentRequest) -> Understanding | None:
+        """The items for a wish to buy a course or article named by its topic (「买 sql 课」), decided as a
+        request for that topic; None when the catalogue does not carry it, and the message is read as any
+        other (a question about buying, say)."""
+        out = self.decided(norm, wish)
+        return out if out.kind == "recommend" and out.items else None
 
     def search_items(self, text: str, k: int = 5) -> list[tuple[str, float]]:
         """Items for a topic text, best first (no gate)."""

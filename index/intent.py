@@ -192,6 +192,16 @@ _CLAUSE_RE = re.compile(r"[\s,.!?~，。！？～、;；]+")
 _BUY_RE = re.compile(
     r"^(?:我)?(?:想|要|想要|打算)?(?:购买|买|下单|订购|入手)(?:一下|一个|一份|一门|一篇|这个|这门|这篇|那个)?\s*(.+)$"
 )
+# A wish to buy a course or article named by its topic rather than its title (「买 sql 课」, 「我想买机器学习的课」,
+# 「入手一门数据分析课」): one clause naming what is sold, not a purchase made (买了, 买的, 买完, 买错, 买贵, 买给),
+# goods (「想买一把吉他」) or a question about buying (「买课可以开发票吗」, 「买课当礼物 对方不领怎么办」).
+_WISH_RE = re.compile(r"^(?:我)?(?:想|要|想要|打算|准备)?(?:购买|买|订购|入手)(?![了的过完错贵给到不]|重了|重复)"
+                      r"(?:一下|一个|一份|一门|一篇|这个|这门|这篇|那个|那门|那篇|个|门|篇|份|几门|几篇)?\s*(.+)$")
+_SOLD_RE = re.compile(r"课|训练营|打卡营|文章|教程|专栏|合集")
+_NOT_A_NAME_RE = re.compile(
+    r"吗|么|嘛|呢|吧|怎么|如何|哪|什么|啥|多少|几|能不能|可以|能否|为什么|为啥|送|给|[?？,，。!！;；]|"
+    r"[\u4e00-\u9fff]\s+[\u4e00-\u9fff]"
+)
 # A course or article spoken of, as in 「重疾险那门课到期了还能看吗」, 「训练营结束了能回看吗」.
 _NAMES_ITEM_RE = re.compile(r"课|训练营|打卡营|专栏|文章|这篇|那篇")
 # Asking the account's own teachers or coaches (「想请老师看看哪里不对」, 「能找教练帮我看看吗」): a question about a
@@ -239,6 +249,18 @@ def buy_target(text: str) -> str | None:
         return None
     target = m.group(1).strip(" 《》「」『』\"“”'‘’:：,，。.!！?？")
     return target or None
+
+
+def purchase_wish(text: str) -> ContentRequest | None:
+    """A normalised message that wishes to buy a course or article it names by topic, not by title (see
+    _WISH_RE), as a request for that topic; None for any other message, and for one naming nothing but 课."""
+    m = _WISH_RE.match(text)
+    if not m or len(m.group(1)) > 24 or not _SOLD_RE.search(m.group(1)) or _NOT_A_NAME_RE.search(m.group(1)):
+        return None
+    topic = _SUFFIX_RE.sub("", m.group(1)).strip()
+    if len(_NOISE_RE.sub("", topic)) < 2:
+        return None
+    return ContentRequest(True, topic, bool(_SERVICE_RE.search(text)))
 
 
 def kinds_of(text: str) -> list[str]:

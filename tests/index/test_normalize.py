@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from index.intent import buy_target, content_request
+from index.intent import buy_target, content_request, purchase_wish
 from index.normalize import fold, is_contentless, normalize
 from index.tokenize import make_tokenizer, tokens
 
@@ -120,6 +120,16 @@ def test_asking_for_the_accounts_teachers_or_coaches_is_recognised() -> None:
         assert content_request(text).asks_staff, text
     for text in ("孩子不听老师的话怎么办", "老师讲得太快了", "练腿找不到感觉", "有没有讲弹唱的课"):
         assert not content_request(text).asks_staff, text
+
+
+def test_a_wish_to_buy_a_course_by_its_topic_is_a_request_for_that_topic() -> None:
+    for text, topic in (("买 sql 课", "sql"), ("我想买机器学习的课", "机器学习"), ("入手一门数据分析课", "数据分析"),
+                        ("买那个 asyncio 的文章", "asyncio"), ("想买个git教程", "git"), ("买重疾险课", "重疾险")):
+        wish = purchase_wish(text)
+        assert wish is not None and wish.explicit and wish.topic == topic, text
+    for text in ("买课", "买会员", "买了吉他课", "买的课在哪看", "买重了", "买课可以开发票吗", "想买一把吉他",
+                 "买课当礼物 对方一直不领怎么办", "买课送同事", "买完第二天就降价了", "怎么买课"):
+        assert purchase_wish(text) is None, text
 
 
 def test_buy_target() -> None:
