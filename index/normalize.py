@@ -44,6 +44,32 @@ ENGLISH_TERMS = {
 _ENGLISH_RE = re.compile(
     r"(?<![a-z])(" + "|".join(sorted(map(re.escape, ENGLISH_TERMS), key=len, reverse=True)) + r")(?![a-z])"
 )
+# WeChat's own emoticons arrive in a text message as text: the emoji panel's as a bracketed name (「[捂脸]」,
+# 「[Facepalm]」 from an English client), the classic set as a code (「/::)」, 「/:strong」). They say no more than
+# a Unicode emoji does, and left in they pull a message away from its answer.
+WECHAT_EMOTICONS = (
+    "微笑 撇嘴 色 发呆 得意 流泪 害羞 闭嘴 睡 大哭 尴尬 发怒 调皮 呲牙 惊讶 难过 酷 冷汗 抓狂 吐 偷笑 愉快 可爱 白眼 "
+    "傲慢 饥饿 困 惊恐 流汗 憨笑 悠闲 大兵 奋斗 咒骂 疑问 嘘 晕 疯了 折磨 衰 骷髅 敲打 再见 擦汗 抠鼻 鼓掌 糗大了 坏笑 "
+    "左哼哼 右哼哼 哈欠 鄙视 委屈 快哭了 阴险 亲亲 吓 可怜 菜刀 西瓜 啤酒 篮球 乒乓 咖啡 饭 猪头 玫瑰 凋谢 嘴唇 示爱 "
+    "爱心 心碎 蛋糕 闪电 炸弹 刀 足球 瓢虫 便便 月亮 太阳 礼物 拥抱 强 弱 握手 胜利 抱拳 勾引 拳头 差劲 爱你 no ok "
+    "爱情 飞吻 跳跳 发抖 怄火 转圈 磕头 回头 跳绳 投降 激动 乱舞 献吻 左太极 右太极 囧 笑脸 生病 破涕为笑 吐舌 脸红 "
+    "恐惧 失望 无语 嘿哈 捂脸 奸笑 机智 皱眉 耶 吃瓜 加油 汗 天啊 emm 社会社会 旺柴 好的 打脸 哇 翻白眼 666 让我看看 "
+    "叹气 苦涩 裂开 合十 庆祝 红包 发 福 烟花 爆竹 鬼魂 "
+    "smile grimace drool scowl coolguy sob shy silent sleep cry awkward angry tongue grin surprise frown ruthless "
+    "blush scream puke chuckle joyful slight smug hungry drowsy panic sweat laugh commando determined scold shocked "
+    "shhh dizzy tormented toasted skull hammer wave speechless nosepick clap shame trick bah!l bah!r yawn pooh-pooh "
+    "shrunken tearingup sly kiss wrath whimper cleaver watermelon beer basketball pingpong coffee rice pig rose wilt "
+    "lips heart brokenheart cake lightning bomb dagger soccer ladybug poop moon sun gift hug thumbsup thumbsdown "
+    "shake peace fight beckon fist pinky rockon nuhuh love blowkiss waddle tremble aaagh twirl kotow dramatic jumprope "
+    "surrender hooray meditate happy sick flushed lol terror letdown duh hey facepalm smirk smart concerned yeah! "
+    "onlooker goforit sweats omg respect doge noprob mybad wow boring awesome letmesee sigh hurt broken worship "
+    "party packet rich blessing fireworks firecracker"
+).split()
+_WECHAT_EMOTICON_RE = re.compile(
+    r"\[(?:" + "|".join(sorted(map(re.escape, WECHAT_EMOTICONS), key=len, reverse=True)) + r")\]"
+    r"|/:[!-~]{1,8}?(?=[\s\u4e00-\u9fff\[]|/:|$)",
+    re.IGNORECASE,
+)
 _PLEASANTRY_RE = re.compile("|".join(sorted(map(re.escape, PLEASANTRIES), key=len, reverse=True)))
 
 
@@ -60,9 +86,9 @@ def _keep(ch: str) -> bool:
 
 
 def fold(text: str) -> str:
-    """Simplified script, half-width, lower case, no emoji, single spaces."""
+    """Simplified script, half-width, lower case, no emoji (nor WeChat's emoticons), single spaces."""
     text = unicodedata.normalize("NFKC", text or "")
-    text = _t2s().convert(text)
+    text = _WECHAT_EMOTICON_RE.sub(" ", _t2s().convert(text))
     text = "".join(ch if _keep(ch) else " " for ch in text).lower()
     return _SPACE_RE.sub(" ", text).strip()
 

@@ -127,6 +127,14 @@ def test_tiny_kbs_work(tmp_path: Path) -> None:
     assert eng.understand(f"买 {title}").kind == "buy"
 
 
+def test_wechat_emoticons_change_nothing_in_the_reading(engine: Engine) -> None:
+    for faq in list(engine.kb.faqs.values())[:3]:
+        plain = engine.understand(faq.question)
+        for decorated in (f"{faq.question}[流泪][流泪]", f"[Facepalm]{faq.question}", f"{faq.question}/::<"):
+            u = engine.understand(decorated)
+            assert (u.kind, u.faq_id, u.scores) == (plain.kind, plain.faq_id, plain.scores), decorated
+
+
 def test_a_repeated_question_is_not_encoded_again(engine: Engine) -> None:
     calls: list[list[str]] = []
     encoder = engine.encoder

@@ -19,6 +19,16 @@ def test_emoji_and_fillers_removed() -> None:
     assert normalize("请问客服在哪") == "客服在哪"
 
 
+def test_wechat_emoticons_are_removed_like_emoji() -> None:
+    # the emoji panel sends a bracketed name (Chinese or English client), the classic set a code
+    assert normalize("会员能退吗[流泪][流泪]") == "会员能退吗"
+    assert normalize("[Facepalm]退款多久到账") == "退款多久到账"
+    assert normalize("/::<退款多久到账/:strong") == "退款多久到账"
+    assert normalize("[捂脸]") == "" and normalize("/::)") == ""
+    assert normalize("[會員]怎麼開") == "[会员]怎么开"       # a bracketed word that names no emoticon stays
+    assert normalize("https://example.com/a 打不开") == "https://example.com/a 打不开"
+
+
 def test_english_words_for_buying_and_membership_read_as_chinese() -> None:
     assert normalize("VIP有什么特权") == "会员有什么特权"
     assert normalize("Paid already 但是课程没解锁") == "已付款 already 但是课程没解锁"
