@@ -14,7 +14,11 @@ from handlers import fallback, faq, gaps, purchase
 from handlers.common import text_of
 from index.normalize import wording_key
 
-NUMBER = re.compile(r"^(?:第)?\s*([1-9])\s*(?:个|条|号|篇|门)?\s*[.。!！]?$")
+# 「2」, 「第二个」, 「选2」, 「要第3篇」, 「2吧」 (「①」 and 「２」 arrive as 1 and 2 after NFKC); a Chinese numeral
+# only after 第, since 「要一个」 asks for one of something
+NUMBER = re.compile(r"^(?:我)?(?:选|要|看)?(?:第\s*([1-9一二三四五六七八九])|([1-9]))\s*(?:个|条|号|篇|门|项|题)?"
+                    r"\s*(?:吧|呀|啊|哈|哦|嗯)?\s*[.。!！~～]?$")
+DIGITS = {**{str(n): n for n in range(1, 10)}, **{c: n for n, c in enumerate("一二三四五六七八九", start=1)}}
 NOT_IT_HEAD = "抱歉，刚才没答对。你是不是想问："
 ALTERNATIVES = 2        # entries offered after a disputed answer: the clarifying list's three, less the answer
 NONE_OF_THESE = re.compile(r"^(?:(?:以上|上面)?(?:都|全都|全)?(?:不是|不对)(?:我(?:要|想)(?:问|找)?的)?"
@@ -30,7 +34,7 @@ def picked(deps: Deps, message: Any) -> tuple[str, str] | None:
     offered = deps.chat.offered(message.source)
     if not offered:
         return None
-    index = int(found.group(1)) - 1
+    index = DIGITS[found.group(1) or found.group(2)] - 1
     ids = offered.get("ids", [])
     if index >= len(ids):
         return None

@@ -78,6 +78,16 @@ def test_number_after_clarify_answers_that_entry(wechat: Any, deps: Any) -> None
     assert trimmed(kb.faqs[ids[2]].answer) in ask(wechat, "o-clarify", "3")
 
 
+def test_a_pick_from_a_list_may_be_said_the_way_people_say_it(wechat: Any, deps: Any) -> None:
+    from handlers.faq import clarify
+
+    kb = deps.knowledge.engine.kb
+    ids = list(kb.faqs)[:3]
+    for text, n in (("第二个", 1), ("选3", 2), ("要第1条", 0), ("2吧", 1), ("①", 0), ("第 三 个", 2)):
+        clarify(deps, "o-pick", ids)
+        assert trimmed(kb.faqs[ids[n]].answer) in ask(wechat, "o-pick", text), text
+
+
 def test_buy_by_title_gives_the_link_or_owned(wechat: Any, deps: Any, settings: Any) -> None:
     kb = deps.knowledge.engine.kb
     item = next(iter(kb.items.values()))
