@@ -23,7 +23,9 @@ class Policy:
     item_pct: float = 95.0             # item gate: this percentile of off-topic top item scores
     request_pct: float = 95.0          # item gate for explicit content requests
     request_topic_coverage: float = 0.4  # ... whose topic's words the catalogue's text must mostly use
-    min_margin: float = 0.0            # top-1 must lead top-2 by this much to answer directly
+    min_margin: float = 0.0            # top-1 must lead top-2 by this much to answer directly ...
+    one_word_margin: float = 0.03      # ... or this much for a one-word message (「退款」, 「发票」), a topic that
+                                       # several entries may share: else 「你是不是想问」
     clarify_band: float = 0.03         # below the gate by less than this: ask "你是不是想问"
     faq_over_request: float = 0.08     # an explicit content request still gets an FAQ this far over
     unconfirmed_items: float = 0.02    # items must clear their gate by this much more when no item nearest in
@@ -91,7 +93,7 @@ def decide(engine: Engine, sig: Signals, req: ContentRequest) -> Understanding:
         return [(i, s) for i, s in sig.items[:5] if s >= i1 - policy.list_floor]
 
     def faq() -> Understanding:
-        if s1 - s2 >= policy.min_margin or len(order) == 1:
+        if s1 - s2 >= (policy.one_word_margin if sig.one_word else policy.min_margin) or len(order) == 1:
             n = 1 if req.transaction or req.names_item else policy.related
             related = items()[:n] if d_item >= d_faq + policy.related_lead else []
             return Understanding("faq", faq_id=cands[0], candidates=cands, items=related, scores=scores)

@@ -108,6 +108,17 @@ def test_a_wish_to_buy_a_course_named_by_its_topic_lists_those_courses(wechat: A
         assert not any(trimmed(entry.answer) in content for entry in kb.faqs.values()), text
 
 
+def test_a_one_word_topic_several_entries_share_asks_which_question(wechat: Any, deps: Any) -> None:
+    from handlers.faq import CLARIFY_HEAD
+
+    kb = deps.knowledge.engine.kb
+    content = ask(wechat, "o-one-word", "发票")
+    assert content.startswith(CLARIFY_HEAD), content
+    for entry in ("invoice-personal", "invoice-company-special"):
+        assert kb.faqs[entry].question in content
+    assert trimmed(kb.faqs["redeem-code"].answer) in ask(wechat, "o-one-word", "兑换码")
+
+
 def test_menu_recommend_click_uses_the_profile(wechat: Any) -> None:
     from bot.wire import event_message
 

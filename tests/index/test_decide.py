@@ -15,14 +15,14 @@ GATE = {"faq": 0.80, "item": 0.80, "request": 0.80}
 
 def understood(faq_top: float, item_top: float, transaction: bool = False, service: bool = False,
                names_item: bool = False, words_agree: bool = True, explicit: bool = False,
-               asks_staff: bool = False) -> Understanding:
-    """The decision for a message whose best FAQ entry and best item score as given (no request pattern);
-    four more items follow the best one, 0.1 apart."""
+               asks_staff: bool = False, lead: float = 0.01, one_word: bool = False) -> Understanding:
+    """The decision for a message whose best FAQ entry and best item score as given (no request pattern); the
+    best entry leads the next by `lead`, and four more items follow the best one, 0.1 apart."""
     engine = SimpleNamespace(policy=POLICY, gate=GATE, faq_ids=["a", "b", "c"])
-    faq = np.array([faq_top, faq_top - 0.01, faq_top - 0.02], dtype=np.float32)   # confidence: top + 0.005
+    faq = np.array([faq_top, faq_top - lead, faq_top - 2 * lead], dtype=np.float32)   # confidence: top + lead / 2
     items = [(f"x{n}", item_top - 0.1 * n) for n in range(5)]
     signals = Signals(text="t", faq=faq, faq_tokens=[], faq_cov=0.5, faq_qa_lead=0.0,
-                      items=items, item_cov=0.5, item_words_agree=words_agree)
+                      items=items, item_cov=0.5, item_words_agree=words_agree, one_word=one_word)
     request = ContentRequest(explicit, "t", service=service, transaction=transaction, names_item=names_item,
                              asks_staff=asks_staff)
     return decide(engine, signals, request)
@@ -104,3 +104,10 @@ def test_items_the_words_do_not_point_to_need_a_clearer_lead_for_a_request_too()
     unconfirmed = understood(faq_top=0.60, item_top=0.81, explicit=True, words_agree=False)
     assert unconfirmed.kind == "recommend" and unconfirmed.items == []       # "no such content yet"
     assert understood(faq_top=0.60, item_top=0.83, explicit=True, words_agree=False).items
+
+
+def test_a_one_word_message_is_answered_only_when_one_entry_clearly_leads() -> None:
+    # 「发票」 to a KB with a personal and a company invoice entry: ask which; 「兑换码」 with one entry: answer
+    assert understood(faq_top=0.85, item_top=0.5, lead=0.01, one_word=True).kind == "clarify"
+    assert understood(faq_top=0.85, item_top=0.5, lead=0.05, one_word=True).kind == "faq"
+    assert understood(faq_top=0.85, item_top=0.5, lead=0.01).kind == "faq"
