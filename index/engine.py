@@ -371,9 +371,7 @@ class Engine:
             return Understanding("recommend", items=[], topic="", debug={"norm": norm, "why": "bare request"})
         wish = purchase_wish(norm) if target and not req.explicit else None
         with single_blas():
-            out = self.wished(norm, wish) if wish else None
-            if out is None:
-                out = self.decided(norm, req)
+            out = self.decided(norm, wish or req)   # a wish to buy by topic (「买 sql 课」) is a request for it
         out.debug.setdefault("norm", norm)
         out.debug["ms"] = round((time.perf_counter() - t0) * 1000, 2)
         return out
@@ -384,13 +382,6 @@ class Engine:
         out = decide.decide(self, sig, req)
         out.debug["items"] = [(i, round(s, 4)) for i, s in sig.items[:5]]
         return out
-
-    def wished(self, norm: str, wish: ContentRequest) -> Understanding | None:
-        """The items for a wish to buy a course or article named by its topic (「买 sql 课」), decided as a
-        request for that topic; None when the catalogue does not carry it, and the message is read as any
-        other (a question about buying, say)."""
-        out = self.decided(norm, wish)
-        return out if out.kind == "recommend" and out.items else None
 
     def search_items(self, text: str, k: int = 5) -> list[tuple[str, float]]:
         """Items for a topic text, best first (no gate)."""

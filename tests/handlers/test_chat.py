@@ -98,7 +98,8 @@ def test_buy_by_title_gives_the_link_or_owned(wechat: Any, deps: Any, settings: 
     assert "已购" in ask(wechat, "o-buy", f"买 {item.title}")
 
 
-def test_a_wish_to_buy_a_course_named_by_its_topic_lists_those_courses(wechat: Any, deps: Any) -> None:
+def test_a_wish_to_buy_a_course_named_by_its_topic_lists_those_courses_or_says_none(wechat: Any,
+                                                                                     deps: Any) -> None:
     # 「买 sql 课」 names no title: it gets the SQL courses to pick from, not an answer about buying
     kb = deps.knowledge.engine.kb
     for text in ("买 sql 课", "我想买 SQL 的课"):
@@ -106,6 +107,9 @@ def test_a_wish_to_buy_a_course_named_by_its_topic_lists_those_courses(wechat: A
         ids = [url.split("/articles/")[1].split("?")[0] for url, _ in LINK.findall(content)]
         assert ids and "sql" in kb.items[ids[0]].title.lower(), (text, content)
         assert not any(trimmed(entry.answer) in content for entry in kb.faqs.values()), text
+    # a course the catalogue does not carry: said so, no links
+    content = ask(wechat, "o-wish", "我想买钢琴课")
+    assert content.startswith(kb.account.no_content) and not LINK.search(content)
 
 
 def test_a_one_word_topic_several_entries_share_asks_which_question(wechat: Any, deps: Any) -> None:
