@@ -1,9 +1,10 @@
-"""How much WeChat's emoticons move the answers: python bench/decorated.py KB_DIR...
+"""How much what subscribers wrap a question in moves the answers: python bench/decorated.py KB_DIR...
 
 Sends every labelled FAQ and out-of-scope query of each KB through `Engine.understand` as written, then
 with WeChat emoticons added as a subscriber's client sends them (a bracketed name from the emoji panel, in
-Chinese or English, or a classic code), and prints answered correctly and out-of-scope false answers over
-all the KBs for each form."""
+Chinese or English, or a classic code), and with the forms of address subscribers open and close with
+(「老师您好，」, 「谢谢老师」), and prints answered correctly and out-of-scope false answers over all the KBs
+for each form."""
 
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ from index import Engine, load_kb, make_encoder
 from index.evaluate import load_queries, outcome_of
 
 FORMS = {"as written": "{}", "+[捂脸]": "{}[捂脸]", "+[流泪][流泪]": "{}[流泪][流泪]", "+/::<": "{}/::<",
-         "[Facepalm]+": "[Facepalm]{}"}
+         "[Facepalm]+": "[Facepalm]{}", "老师您好，+": "老师您好，{}", "亲，+": "亲，{}", "小编你好 +": "小编你好 {}",
+         "+ 谢谢老师": "{} 谢谢老师", "+，麻烦了": "{}，麻烦了"}
 
 
 def main(kb_dirs: list[str]) -> None:

@@ -17,7 +17,23 @@ FILLERS = (
 _FILLER_RE = re.compile(
     "^(?:(?:" + "|".join(sorted(map(re.escape, FILLERS), key=len, reverse=True)) + r")[\s,.!?~，。！？～、]*)+"
 )
-_TAIL_RE = re.compile(r"(?:[\s,.!?~，。！？～、]*(?:谢谢你|谢谢啦|谢谢|多谢|感谢|thanks|thx))+[\s,.!?~，。！？～、]*$")
+_SEP = r"[\s,.!?~，。！？～、]"
+# How subscribers address the account at either end of a message: 「老师您好，」, 「小编你好」, 「亲，」 … 「谢谢老师」,
+# 「麻烦了」, 「老师辛苦了」. A title alone counts only before a comma or a greeting, or after one (「哈喽老师 」),
+# since 「客服 几点下班」 asks about the 客服 and 「老师好像没讲」 is no greeting; an endearment (亲) also before a
+# space.
+_TITLES = r"(?:老师|小编|客服|管理员|博主|作者|助教|老板)们?"
+_ENDEARMENTS = r"(?:亲爱的|亲|宝子们|宝子|家人们|姐妹们)"
+_ADDRESS_RE = re.compile(
+    rf"^(?:(?:{_TITLES}|{_ENDEARMENTS})(?:(?:你好呀|你好啊|你好|您好|在吗|在不在){_SEP}*|(?:好呀|好啊|好)(?:{_SEP}+|$))"
+    rf"|{_TITLES}[,.!?~，。！？～、]+{_SEP}*|{_ENDEARMENTS}{_SEP}+"
+    rf"|(?:(?:你好|您好|哈喽|嗨|hello|hi|hey|打扰了|打扰一下|早上好|中午好|下午好|晚上好){_SEP}*)+{_TITLES}{_SEP}+)"
+)
+_THANKS = rf"(?:谢谢|多谢|感谢)(?:你们|你|您)?(?:{_TITLES}|亲)?(?:了|啦|哈|呀|啊)?"
+_TAIL_RE = re.compile(
+    rf"(?:{_SEP}*{_THANKS}|{_SEP}*(?:thanks|thx)|{_SEP}+{_TITLES}{_THANKS}"
+    rf"|{_SEP}+(?:{_TITLES})?(?:麻烦|辛苦)(?:你们|你|您)?(?:{_TITLES})?(?:了|啦|哈|呀|啊)?)+{_SEP}*$"
+)
 _SPACE_RE = re.compile(r"\s+")
 _NON_WORD_RE = re.compile(r"[\W_]+")
 # Acknowledgements, thanks, goodbyes and forms of address: a message made of nothing else asks for nothing.
@@ -94,11 +110,11 @@ def fold(text: str) -> str:
 
 
 def strip_fillers(text: str) -> str:
-    """Remove leading greetings/openers and trailing thanks."""
+    """Remove leading greetings, openers and forms of address, and trailing thanks."""
     prev = None
     while prev != text:
         prev = text
-        text = _FILLER_RE.sub("", text).strip()
+        text = _FILLER_RE.sub("", _ADDRESS_RE.sub("", text)).strip()
         text = _TAIL_RE.sub("", text).strip()
     return text
 

@@ -19,6 +19,16 @@ def test_emoji_and_fillers_removed() -> None:
     assert normalize("请问客服在哪") == "客服在哪"
 
 
+def test_forms_of_address_at_either_end_are_removed() -> None:
+    for text in ("老师您好，想问一下会员怎么退", "小编你好 会员怎么退", "亲 会员怎么退", "哈喽老师 会员怎么退",
+                 "老师，会员怎么退", "老师们好，会员怎么退", "会员怎么退 谢谢老师", "会员怎么退，麻烦了",
+                 "会员怎么退 老师辛苦了"):
+        assert normalize(text) == "会员怎么退", text
+    # a title that is the subject, or no greeting at all, stays
+    for text in ("客服 几点下班", "老师好像没讲这个", "老师的课在哪看", "退款好麻烦", "麻烦老师看下作业"):
+        assert normalize(text) == text, text
+
+
 def test_wechat_emoticons_are_removed_like_emoji() -> None:
     # the emoji panel sends a bracketed name (Chinese or English client), the classic set a code
     assert normalize("会员能退吗[流泪][流泪]") == "会员能退吗"
