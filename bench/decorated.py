@@ -1,10 +1,10 @@
 """How much what subscribers wrap a question in moves the answers: python bench/decorated.py KB_DIR...
 
 Sends every labelled FAQ and out-of-scope query of each KB through `Engine.understand` as written, then
-with WeChat emoticons added as a subscriber's client sends them (a bracketed name from the emoji panel, in
-Chinese or English, or a classic code), and with the forms of address subscribers open and close with
-(「老师您好，」, 「谢谢老师」), and prints answered correctly and out-of-scope false answers over all the KBs
-for each form."""
+wrapped as subscribers wrap them: WeChat emoticons as a client sends them (a bracketed name from the emoji
+panel, in Chinese or English, or a classic code), the forms of address they open and close with
+(「老师您好，」, 「谢谢老师」), openers and urgency (「求助！」, 「在线等 急」). Prints answered correctly and
+out-of-scope false answers over all the KBs for each form."""
 
 from __future__ import annotations
 
@@ -19,7 +19,8 @@ from index.evaluate import load_queries, outcome_of
 
 FORMS = {"as written": "{}", "+[捂脸]": "{}[捂脸]", "+[流泪][流泪]": "{}[流泪][流泪]", "+/::<": "{}/::<",
          "[Facepalm]+": "[Facepalm]{}", "老师您好，+": "老师您好，{}", "亲，+": "亲，{}", "小编你好 +": "小编你好 {}",
-         "+ 谢谢老师": "{} 谢谢老师", "+，麻烦了": "{}，麻烦了"}
+         "+ 谢谢老师": "{} 谢谢老师", "+，麻烦了": "{}，麻烦了", "求助！+": "求助！{}", "问个问题，+": "问个问题，{}",
+         "嗯嗯 +": "嗯嗯 {}", "+ 在线等 急": "{} 在线等 急", "+急急急": "{}急急急", "+？？？": "{}？？？"}
 
 
 def main(kb_dirs: list[str]) -> None:

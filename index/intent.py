@@ -18,6 +18,7 @@ _PREFIX_RE = re.compile(
     r")(?:讲|教|关于|介绍)?\s*"
 )
 _ASKS_EXIST = r"(?:有没有|有木有|有没|有吗|有么|有嘛)"
+_SEEK = r"(?:求(?!助|救|求)|找(?!不|到|了|回|人|客服|老师))"
 _SUFFIX_RE = re.compile(
     rf"\s*(?:的)?(?:相关)?(?:{CONTENT_NOUNS})?(?:推荐)?(?:吗|么|嘛|呢|没|不|{_ASKS_EXIST})?[?？]?$"
 )
@@ -29,7 +30,8 @@ _WANTS_RE = re.compile(
     r"(?<![不没])想(?:要)?(?:系统)?(?:地)?(?:学|了解|入门)|(?:怎么|如何)(?:系统)?(?:学|入门)|学习路线|"
     rf"有(?:没有|木有|什么|啥|哪些).{{0,24}}{CONTENT_NOUNS}|"
     rf"有.{{0,24}}{CONTENT_NOUNS}(?:吗|么|嘛)|"
-    rf"(?:求|找)(?:一份|一些|一个|几篇|点)?.{{0,16}}{CONTENT_NOUNS}|(?:求|找)(?:一份|一张|个|份).{{0,12}}(?:表|清单|模板)$|"
+    # 求 or 找 asking for something, not 求助 or 找不到 (「找不到买的课」 asks where it went)
+    rf"{_SEEK}(?:一份|一些|一个|几篇|点)?.{{0,16}}{CONTENT_NOUNS}|{_SEEK}(?:一份|一张|个|份).{{0,12}}(?:表|清单|模板)$|"
     rf"{CONTENT_NOUNS}(?:呢)?{_ASKS_EXIST}[?？]?$"
 )
 _NOISE_RE = re.compile(

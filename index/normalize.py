@@ -13,6 +13,8 @@ FILLERS = (
     "你好呀", "你好啊", "你好", "您好", "哈喽", "嗨", "hello", "hi", "hey", "在吗", "在不在", "有人吗",
     "请问一下", "请问下", "请问", "想问一下", "想问下", "想请问", "问一下", "问下", "咨询一下", "咨询下",
     "打扰一下", "打扰了", "麻烦问一下", "麻烦问下", "谢谢你", "谢谢啦", "谢谢", "多谢", "感谢",
+    "求助", "请教一下", "请教下", "请教个问题", "问个问题", "问一个问题", "想问个问题", "有个问题", "我有个问题",
+    "咨询个问题",
 )
 _FILLER_RE = re.compile(
     "^(?:(?:" + "|".join(sorted(map(re.escape, FILLERS), key=len, reverse=True)) + r")[\s,.!?~，。！？～、]*)+"
@@ -29,12 +31,17 @@ _ADDRESS_RE = re.compile(
     rf"|{_TITLES}[,.!?~，。！？～、]+{_SEP}*|{_ENDEARMENTS}{_SEP}+"
     rf"|(?:(?:你好|您好|哈喽|嗨|hello|hi|hey|打扰了|打扰一下|早上好|中午好|下午好|晚上好){_SEP}*)+{_TITLES}{_SEP}+)"
 )
+# Hesitations before a message (「嗯嗯 」, 「那个，」): only before a space or a comma, since 「那个课」 names a course.
+_OPENER_RE = re.compile(rf"^(?:嗯+|额|呃|那个|就是|emm+){_SEP}+")
 _THANKS = rf"(?:谢谢|多谢|感谢)(?:你们|你|您)?(?:{_TITLES}|亲)?(?:了|啦|哈|呀|啊)?"
+# ... and urgency after it: 「在线等」, 「急急急」, 「 急」 (a lone 急 only after a space or a comma).
 _TAIL_RE = re.compile(
     rf"(?:{_SEP}*{_THANKS}|{_SEP}*(?:thanks|thx)|{_SEP}+{_TITLES}{_THANKS}"
-    rf"|{_SEP}+(?:{_TITLES})?(?:麻烦|辛苦)(?:你们|你|您)?(?:{_TITLES})?(?:了|啦|哈|呀|啊)?)+{_SEP}*$"
+    rf"|{_SEP}+(?:{_TITLES})?(?:麻烦|辛苦)(?:你们|你|您)?(?:{_TITLES})?(?:了|啦|哈|呀|啊)?"
+    rf"|{_SEP}*(?:在线等|急急急+)|{_SEP}+(?:急|很急|好急|挺急的?|比较急|着急)(?:的|啊|呀)?)+{_SEP}*$"
 )
 _SPACE_RE = re.compile(r"\s+")
+_REPEATED_MARK_RE = re.compile(r"([?!.~,。、])\1+")      # 「？？？」, 「！！」, 「。。。」 read as one mark
 _NON_WORD_RE = re.compile(r"[\W_]+")
 # Acknowledgements, thanks, goodbyes and forms of address: a message made of nothing else asks for nothing.
 PLEASANTRIES = (
@@ -106,15 +113,15 @@ def fold(text: str) -> str:
     text = unicodedata.normalize("NFKC", text or "")
     text = _WECHAT_EMOTICON_RE.sub(" ", _t2s().convert(text))
     text = "".join(ch if _keep(ch) else " " for ch in text).lower()
-    return _SPACE_RE.sub(" ", text).strip()
+    return _SPACE_RE.sub(" ", _REPEATED_MARK_RE.sub(r"\1", text)).strip()
 
 
 def strip_fillers(text: str) -> str:
-    """Remove leading greetings, openers and forms of address, and trailing thanks."""
+    """Remove leading greetings, openers, hesitations and forms of address, and trailing thanks and urgency."""
     prev = None
     while prev != text:
         prev = text
-        text = _FILLER_RE.sub("", _ADDRESS_RE.sub("", text)).strip()
+        text = _FILLER_RE.sub("", _ADDRESS_RE.sub("", _OPENER_RE.sub("", text))).strip()
         text = _TAIL_RE.sub("", text).strip()
     return text
 

@@ -29,6 +29,22 @@ def test_forms_of_address_at_either_end_are_removed() -> None:
         assert normalize(text) == text, text
 
 
+def test_openers_hesitations_and_urgency_are_removed() -> None:
+    for text in ("求助！会员能退吗", "问个问题，会员能退吗", "有个问题想问一下 会员能退吗", "请教一下 会员能退吗",
+                 "嗯嗯 会员能退吗", "那个，会员能退吗", "会员能退吗 在线等 急", "会员能退吗急急急", "会员能退吗，急"):
+        assert normalize(text) == "会员能退吗", text
+    for text in ("那个课在哪看", "宝宝着急就哭", "我找不到买的课了"):
+        assert normalize(text) == text, text
+    assert normalize("怎么点进去还让我买？？？") == "怎么点进去还让我买?"
+
+
+def test_asking_for_help_or_not_finding_a_course_is_no_request_for_content() -> None:
+    for text in ("求助!课有点小贵 能花呗分期吗", "我找不到买的课了", "找了半天没找到课程入口"):
+        assert not content_request(text).explicit, text
+    for text in ("找点python的课", "求一份sql教程"):
+        assert content_request(text).explicit, text
+
+
 def test_wechat_emoticons_are_removed_like_emoji() -> None:
     # the emoji panel sends a bracketed name (Chinese or English client), the classic set a code
     assert normalize("会员能退吗[流泪][流泪]") == "会员能退吗"
