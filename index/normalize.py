@@ -34,7 +34,8 @@ _ADDRESS_RE = re.compile(
 # Hesitations before a message (「嗯嗯 」, 「那个，」): only before a space or a comma, since 「那个课」 names a course.
 _OPENER_RE = re.compile(rf"^(?:嗯+|额|呃|那个|就是|emm+){_SEP}+")
 _THANKS = rf"(?:谢谢|多谢|感谢)(?:你们|你|您)?(?:{_TITLES}|亲)?(?:了|啦|哈|呀|啊)?"
-# ... and urgency after it: 「在线等」, 「急急急」, 「 急」 (a lone 急 only after a space or a comma).
+# What ends a message without adding to it: thanks (「谢谢老师」), politeness (「麻烦了」, 「老师辛苦了」) and urgency
+# (「在线等」, 「急急急」, and a lone 急 only after a space or a comma).
 _TAIL_RE = re.compile(
     rf"(?:{_SEP}*{_THANKS}|{_SEP}*(?:thanks|thx)|{_SEP}+{_TITLES}{_THANKS}"
     rf"|{_SEP}+(?:{_TITLES})?(?:麻烦|辛苦)(?:你们|你|您)?(?:{_TITLES})?(?:了|啦|哈|呀|啊)?"
