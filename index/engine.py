@@ -49,7 +49,7 @@ def single_blas() -> Any:
     return _BLAS.limit(limits=1, user_api="blas")
 
 
-FORMAT_VERSION = 17
+FORMAT_VERSION = 18
 ONE_WORD_RE = re.compile(r"^[\u4e00-\u9fff]{2,4}$")   # a short run of Chinese characters, no question mark
 ANSWER_HEAD = 160
 PREVIEW_HEAD = 200

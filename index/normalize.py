@@ -14,10 +14,12 @@ FILLERS = (
     "请问一下", "请问下", "请问", "想问一下", "想问下", "想请问", "问一下", "问下", "咨询一下", "咨询下",
     "打扰一下", "打扰了", "麻烦问一下", "麻烦问下", "谢谢你", "谢谢啦", "谢谢", "多谢", "感谢",
     "求助", "请教一下", "请教下", "请教个问题", "问个问题", "问一个问题", "想问个问题", "有个问题", "我有个问题",
-    "咨询个问题",
+    "咨询个问题", "不好意思", "抱歉", "打扰下", "打扰", "我想问一下", "我想问下", "我想问问", "想问问", "我想问",
+    "我想请问", "我想咨询一下", "我想咨询下",
 )
 _FILLER_RE = re.compile(
-    "^(?:(?:" + "|".join(sorted(map(re.escape, FILLERS), key=len, reverse=True)) + r")[\s,.!?~，。！？～、]*)+"
+    "^(?:(?:" + "|".join(sorted(map(re.escape, FILLERS), key=len, reverse=True)) + r")"
+    r"(?:(?:哈|呀|啊|哦)(?=[\s,.!?~，。！？～、]))?[\s,.!?~，。！？～、]*)+"     # 「请问一下哈，」
 )
 _SEP = r"[\s,.!?~，。！？～、]"
 # How subscribers address the account at either end of a message: 「老师您好，」, 「小编你好」, 「亲，」 … 「谢谢老师」,
@@ -34,11 +36,11 @@ _ADDRESS_RE = re.compile(
 # Hesitations before a message (「嗯嗯 」, 「那个，」): only before a space or a comma, since 「那个课」 names a course.
 _OPENER_RE = re.compile(rf"^(?:嗯+|额|呃|那个|就是|emm+){_SEP}+")
 _THANKS = rf"(?:谢谢|多谢|感谢)(?:你们|你|您)?(?:{_TITLES}|亲)?(?:了|啦|哈|呀|啊)?"
-# What ends a message without adding to it: thanks (「谢谢老师」), politeness (「麻烦了」, 「老师辛苦了」) and urgency
+# What ends a message without adding to it: thanks (「谢谢老师」), politeness (「麻烦了」, 「拜托了」) and urgency
 # (「在线等」, 「急急急」, and a lone 急 only after a space or a comma).
 _TAIL_RE = re.compile(
     rf"(?:{_SEP}*{_THANKS}|{_SEP}*(?:thanks|thx)|{_SEP}+{_TITLES}{_THANKS}"
-    rf"|{_SEP}+(?:{_TITLES})?(?:麻烦|辛苦)(?:你们|你|您)?(?:{_TITLES})?(?:了|啦|哈|呀|啊)?"
+    rf"|{_SEP}+(?:{_TITLES})?(?:麻烦|辛苦|拜托)(?:你们|你|您)?(?:{_TITLES})?(?:了|啦|哈|呀|啊|拜托)?"
     rf"|{_SEP}*(?:在线等|急急急+)|{_SEP}+(?:急|很急|好急|挺急的?|比较急|着急)(?:的|啊|呀)?)+{_SEP}*$"
 )
 _SPACE_RE = re.compile(r"\s+")

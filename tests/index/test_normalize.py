@@ -31,11 +31,14 @@ def test_forms_of_address_at_either_end_are_removed() -> None:
 
 def test_openers_hesitations_and_urgency_are_removed() -> None:
     for text in ("求助！会员能退吗", "问个问题，会员能退吗", "有个问题想问一下 会员能退吗", "请教一下 会员能退吗",
-                 "嗯嗯 会员能退吗", "那个，会员能退吗", "会员能退吗 在线等 急", "会员能退吗急急急", "会员能退吗，急"):
+                 "嗯嗯 会员能退吗", "那个，会员能退吗", "会员能退吗 在线等 急", "会员能退吗急急急", "会员能退吗，急",
+                 "不好意思打扰一下 会员能退吗", "我想问一下会员能退吗", "请问一下哈，会员能退吗",
+                 "抱歉打扰，会员能退吗", "会员能退吗 拜托了"):
         assert normalize(text) == "会员能退吗", text
     for text in ("那个课在哪看", "宝宝着急就哭", "我找不到买的课了"):
         assert normalize(text) == text, text
     assert normalize("怎么点进去还让我买？？？") == "怎么点进去还让我买?"
+    assert normalize("请问一下哈密瓜课在哪") == "哈密瓜课在哪"       # 哈 is a particle only before a mark or space
 
 
 def test_asking_for_help_or_not_finding_a_course_is_no_request_for_content() -> None:
