@@ -17,11 +17,11 @@ FILLERS = (
     "咨询个问题", "不好意思", "抱歉", "打扰下", "打扰", "我想问一下", "我想问下", "我想问问", "想问问", "我想问",
     "我想请问", "我想咨询一下", "我想咨询下",
 )
+_SEP = r"[\s,.!?~，。！？～、]"     # what separates a greeting, a title or thanks from the rest
 _FILLER_RE = re.compile(
     "^(?:(?:" + "|".join(sorted(map(re.escape, FILLERS), key=len, reverse=True)) + r")"
-    r"(?:(?:哈|呀|啊|哦)(?=[\s,.!?~，。！？～、]))?[\s,.!?~，。！？～、]*)+"     # 「请问一下哈，」
+    rf"(?:(?:哈|呀|啊|哦)(?={_SEP}))?{_SEP}*)+"     # 「请问一下哈，」
 )
-_SEP = r"[\s,.!?~，。！？～、]"
 # How subscribers address the account at either end of a message: 「老师您好，」, 「小编你好」, 「亲，」 … 「谢谢老师」,
 # 「麻烦了」, 「老师辛苦了」. A title alone counts only before a comma or a greeting, or after one (「哈喽老师 」),
 # since 「客服 几点下班」 asks about the 客服 and 「老师好像没讲」 is no greeting; an endearment (亲) also before a
