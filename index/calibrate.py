@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from typing import TYPE_CHECKING
 
@@ -18,33 +18,37 @@ if TYPE_CHECKING:
     from index.vectors import EmbeddingCache
 
 
-@lru_cache(maxsize=1)
-def offtopic_messages() -> tuple[str, ...]:
-    """The shipped off-topic/chit-chat messages (index/data/offtopic.txt)."""
-    text = resources.files("index").joinpath("data/offtopic.txt").read_text(encoding="utf-8")
+OFFTOPIC_FILES = {"zh": "data/offtopic.txt", "en": "data/offtopic-en.txt"}
+
+
+@cache
+def offtopic_messages(language: str = "zh") -> tuple[str, ...]:
+    """The shipped off-topic/chit-chat messages in a language (index/data/offtopic*.txt)."""
+    text = resources.files("index").joinpath(OFFTOPIC_FILES[language]).read_text(encoding="utf-8")
     return tuple(ln.strip() for ln in text.splitlines() if ln.strip() and not ln.startswith("#"))
 
 
 def calibration_fingerprint() -> str:
-    """A digest of the shipped off-topic set: a saved index calibrated on another set is rebuilt."""
-    return hashlib.sha256("\n".join(offtopic_messages()).encode("utf-8")).hexdigest()[:16]
+    """A digest of the shipped off-topic sets: a saved index calibrated on other sets is rebuilt."""
+    both = "\n\n".join("\n".join(offtopic_messages(lang)) for lang in OFFTOPIC_FILES)
+    return hashlib.sha256(both.encode("utf-8")).hexdigest()[:16]
 
 
-def negative_features(engine: Engine, cache: EmbeddingCache) -> dict[str, list[float]]:
-    """How each off-topic message scores against this KB: FAQ top-1, top-2, keyword coverage and the top
-    entry's lead on question-and-answer similarity, the top item score, and whether it was phrased as a
-    content request (1.0) or not (0.0)."""
+def negative_features(engine: Engine, cache: EmbeddingCache, language: str = "zh") -> dict[str, list[float]]:
+    """How each off-topic message in a language scores against this KB: FAQ top-1, top-2, keyword coverage
+    and the top entry's lead on question-and-answer similarity, the top item score, and whether it was phrased
+    as a content request (1.0) or not (0.0)."""
     keys = ("faq_top", "faq_second", "faq_cov", "faq_qa_lead", "item_top", "is_request")
     out: dict[str, list[float]] = {k: [] for k in keys}
-    norms = [normalize(m) for m in offtopic_messages()]
+    norms = [normalize(m) for m in offtopic_messages(language)]
     norms = [n for n in norms if not is_blank(n)]     # pleasantries stay: the gates were set with them in
     topics, is_req = [], []
     for n in norms:
         req = content_request(n)
         topics.append(req.topic if req.explicit and req.topic else n)
         is_req.append(req.explicit and bool(req.topic))
-    qv = cache.encode(norms, "query", "calibration")
-    tv = cache.encode(topics, "query", "calibration topics")
+    qv = cache.encode(norms, "query", f"calibration ({language})")
+    tv = cache.encode(topics, "query", f"calibration topics ({language})")
     for n, t, q, v, r in zip(norms, topics, qv, tv, is_req, strict=True):
         faq, _, cov, qa_lead = engine.faq_scores(n, q)
         # same conventions as decide(): a missing top-1/top-2 scores -1

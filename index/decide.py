@@ -70,7 +70,7 @@ def decide(engine: Engine, sig: Signals, req: ContentRequest) -> Understanding:
     """Pick the reply kind from the message's signals and the KB's calibrated gate."""
     from index.engine import Understanding
 
-    policy, g = engine.policy, engine.gate
+    policy, g = engine.policy, (engine.gate_en if sig.english else engine.gate)
     rank = sig.faq if sig.faq_bonus is None else sig.faq + sig.faq_bonus
     order = np.argsort(-rank) if len(rank) else np.array([], dtype=np.int64)
     top_two = np.sort(sig.faq)[::-1][:2]        # confidence from the scores alone, whatever the ranking
@@ -103,9 +103,12 @@ def decide(engine: Engine, sig: Signals, req: ContentRequest) -> Understanding:
     if req.explicit:
         if d_faq >= policy.faq_over_request and d_faq > d_item:
             return faq()
-        carried = sig.topic_cov >= policy.request_topic_coverage and not req.service and d_item >= unconfirmed
+        # an English topic is not looked for in a Chinese catalogue's words: its meaning alone carries it
+        covered = sig.english or sig.topic_cov >= policy.request_topic_coverage
+        carried = covered and not req.service and d_item >= unconfirmed
         return Understanding("recommend", items=items() if carried else [], topic=req.topic, scores=scores)
-    if (d_item >= policy.implicit_items + unconfirmed and sig.item_cov >= policy.implicit_coverage and not req.service
+    if (d_item >= policy.implicit_items + unconfirmed and (sig.english or sig.item_cov >= policy.implicit_coverage)
+            and not req.service
             and not (req.transaction or req.names_item or req.asks_staff)
             and (d_faq < 0 or d_item >= d_faq + policy.items_lead)):
         return Understanding("recommend", items=items(), topic=sig.text, scores=scores)

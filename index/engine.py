@@ -31,7 +31,7 @@ from index.intent import (
     purchase_wish,
 )
 from index.model import KnowledgeBase
-from index.normalize import fold, is_contentless, normalize, plain, read_english
+from index.normalize import fold, is_contentless, is_english, normalize, plain, read_english
 from index.scoring import Weights, bm25_normalised, coverage, max_by_owner, soft_max_by_owner
 from index.titles import TitleMatcher
 from index.tokenize import kb_words, make_tokenizer, tokens
@@ -49,7 +49,7 @@ def single_blas() -> Any:
     return _BLAS.limit(limits=1, user_api="blas")
 
 
-FORMAT_VERSION = 18
+FORMAT_VERSION = 19
 ONE_WORD_RE = re.compile(r"^[\u4e00-\u9fff]{2,4}$")   # a short run of Chinese characters, no question mark
 ANSWER_HEAD = 160
 PREVIEW_HEAD = 200
@@ -93,6 +93,7 @@ class Signals:
     faq_vouched: np.ndarray | None = None  # entries of a kind the message is that vouches (see Engine.vouched)
     unanswerable: bool = False  # the message asks about an account feature the FAQ never mentions
     one_word: bool = False      # the message is a single word (「退款」, 「发票」): a topic, not yet a question
+    english: bool = False       # written in English: judged against the gates of the English off-topic set
 
 
 def faq_passage(question: str, answer: str) -> str:
@@ -162,8 +163,10 @@ class Engine:
         self.catalogue_words: set[str] = set()
         self.faq_transform: np.ndarray | None = None
         self.faq_views = (self.phr_vecs, self.qa_vecs, self.sent_vecs)   # as scored: phrasing, QA, sentences
-        self.gate: dict[str, float] = {}
+        self.gate: dict[str, float] = {}         # from the Chinese off-topic set
+        self.gate_en: dict[str, float] = {}      # from the English one, for messages written in English
         self.negatives: dict[str, list[float]] = {}
+        self.negatives_en: dict[str, list[float]] = {}
         self._encode_lock = threading.Lock()   # native encoders are not documented as thread-safe
         self._query_cache: OrderedDict[str, np.ndarray] = OrderedDict()
 
@@ -215,7 +218,9 @@ class Engine:
                 eng.catalogue_words = set(json.loads((folder / WORDS_FILE).read_text(encoding="utf-8")))
                 eng.prepare_faq_views()
                 eng.negatives = {k: [float(x) for x in v] for k, v in meta["negatives"].items()}
+                eng.negatives_en = {k: [float(x) for x in v] for k, v in meta["negatives_en"].items()}
                 eng.gate = decide.thresholds(eng.negatives, eng.policy)
+                eng.gate_en = decide.thresholds(eng.negatives_en, eng.policy)
                 if len(eng.phr_vecs) == len(eng.phr_texts) and eng.item_index.ntotal == len(eng.item_ids):
                     log.info("index reused from %s in %.2fs", folder, time.perf_counter() - t0)
                     return eng
@@ -229,7 +234,9 @@ class Engine:
         eng.catalogue_words = catalogue_words(eng.tok, kb.items.values())
         eng.prepare_faq_views()
         eng.negatives = calibrate.negative_features(eng, cache)
+        eng.negatives_en = calibrate.negative_features(eng, cache, "en")
         eng.gate = decide.thresholds(eng.negatives, eng.policy)
+        eng.gate_en = decide.thresholds(eng.negatives_en, eng.policy)
         cache.save()
         save_index(build_index(eng.phr_vecs, hnsw_from=10**12), folder / "faq.faiss")
         save_index(build_index(eng.qa_vecs, hnsw_from=10**12), folder / "qa.faiss")
@@ -241,7 +248,8 @@ class Engine:
         tmp.write_text(json.dumps({
             "fingerprint": kb.fingerprint, "encoder": encoder.name, "version": FORMAT_VERSION,
             "calibration": calibration,
-            "weights": eng.weights.__dict__, "gate": eng.gate, "negatives": eng.negatives, "faqs": len(eng.faq_ids),
+            "weights": eng.weights.__dict__, "gate": eng.gate, "gate_en": eng.gate_en,
+            "negatives": eng.negatives, "negatives_en": eng.negatives_en, "faqs": len(eng.faq_ids),
             "items": len(eng.item_ids), "built_at": time.time(),
         }, ensure_ascii=False, indent=1))
         tmp.replace(meta_path)
@@ -340,8 +348,9 @@ class Engine:
         moved = [(i, s + w * (float(c) - 1.0)) for (i, s), c in zip(ranked, near, strict=True)]
         return sorted(moved, key=lambda p: -p[1])
 
-    def signals(self, text: str, topic: str | None = None) -> Signals:
-        """Every score the decision looks at, for a normalised text (and its content topic)."""
+    def signals(self, text: str, topic: str | None = None, english: bool = False) -> Signals:
+        """Every score the decision looks at, for a normalised text (and its content topic), written in English
+        or not."""
         texts = [text] if topic is None or topic == text else [text, topic]
         vecs = self.encode_queries(texts)
         faq, ftoks, fcov, qa_lead = self.faq_scores(text, vecs[0])
@@ -351,7 +360,7 @@ class Engine:
         kinds = kinds_of(text)
         one_word = bool(ONE_WORD_RE.match(text)) and len(self.tok.lcut(text)) == 1
         return Signals(text, faq, ftoks, fcov, qa_lead, items, icov, agree, tcov, self.rank_bonus(kinds),
-                       self.vouched(text, kinds), unanswerable, one_word)
+                       self.vouched(text, kinds), unanswerable, one_word, english)
 
     # public API ----------------------------------------------------------------
     def understand(self, text: str) -> Understanding:
@@ -371,14 +380,15 @@ class Engine:
             return Understanding("recommend", items=[], topic="", debug={"norm": norm, "why": "bare request"})
         wish = purchase_wish(norm) if target and not req.explicit else None
         with single_blas():
-            out = self.decided(norm, wish or req)   # a wish to buy by topic (「买 sql 课」) is a request for it
+            out = self.decided(norm, wish or req, is_english(written))   # a wish to buy by topic (「买 sql 课」)
+                                                                         # is a request for it
         out.debug.setdefault("norm", norm)
         out.debug["ms"] = round((time.perf_counter() - t0) * 1000, 2)
         return out
 
-    def decided(self, norm: str, req: ContentRequest) -> Understanding:
+    def decided(self, norm: str, req: ContentRequest, english: bool = False) -> Understanding:
         """The decision on a normalised message, read as `req` says (its topic scores the items)."""
-        sig = self.signals(norm, req.topic if req.explicit else None)
+        sig = self.signals(norm, req.topic if req.explicit else None, english)
         out = decide.decide(self, sig, req)
         out.debug["items"] = [(i, round(s, 4)) for i, s in sig.items[:5]]
         return out

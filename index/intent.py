@@ -209,6 +209,35 @@ _NAMES_ITEM_RE = re.compile(r"课|训练营|打卡营|专栏|文章|这篇|那�
 # Asking the account's own teachers or coaches (「想请老师看看哪里不对」, 「能找教练帮我看看吗」): a question about a
 # service of the account, which its FAQ answers, not a wish to read something.
 _STAFF_RE = re.compile(r"(?:请|找|让|问|联系)(?:一下|下)?(?:老师|教练|助教|导师|讲师|作者)")
+# The same requests written in English (「recommend a python course」, 「any articles on running for beginners?」,
+# 「I want to learn machine learning」), read after index.normalize.read_english has put 课程 for course.
+_EN_NOUNS = (r"(?:课程|courses|articles?|tutorials?|guides?|lessons?|classes|class|posts?|materials?|resources?|"
+             r"content|books?|videos?|anything|something|stuff)")
+_EN_WANTS_RE = re.compile(
+    r"\b(?:recommend|suggest)\b|"
+    r"\b(?:want|wanna|would like|'d like|like|hope|need|trying|plan|planning) to "
+    r"(?:learn|study|get into|get started)\b|"
+    r"\bwanna learn\b|\bhow (?:do i|to|can i|should i) (?:learn|study|get started|start learning|get into)\b|"
+    rf"^(?:do you (?:have|guys have|offer)|have you got|got|is there|are there|any)\b.{{0,48}}\b{_EN_NOUNS}\b|"
+    rf"\b(?:looking for|searching for)\b.{{0,48}}\b{_EN_NOUNS}\b"
+)
+# Asking the account, in English, for goods, a job done, a visit, private lessons or work (see _SERVICE_RE).
+_EN_SERVICE_RE = re.compile(
+    r"\bdo you (?:guys )?(?:sell|ship|deliver)\b|\bwhere (?:can|do) i buy\b|\bwhich brand\b|"
+    r"\b(?:can|could|would) (?:you|someone|somebody|a \w+) (?:come|write|make|do|fix|edit|ship|send|deliver|book|"
+    r"design|build|sign me up)\b|\b(?:one|1)[- ]on[- ](?:one|1)\b|\bprivate (?:lessons?|tutor|tutoring|coach)|"
+    r"\bin[- ]person\b|\bphysical (?:store|shop|copy|book)|\bprinted\b|\bhiring\b|\bpart[- ]time job|"
+    r"\bpartnership\b|\bcollaborat"
+)
+_EN_WORD_RE = re.compile(r"[a-z0-9][a-z0-9+#.'-]*|[\u4e00-\u9fff]+")
+_EN_NOISE = frozenset(
+    "recommend recommendation recommendations suggest suggestion suggestions want wanna would like 'd hope need "
+    "trying plan planning learn study get getting into started start how do does to can could "
+    "should please pls plz i me my you your we us our guys have has got is are there any some a an the good great "
+    "nice best useful on about for of in with and or that which what something anything stuff looking searching "
+    "课程 courses articles article tutorials tutorial guides guide lessons lesson classes class posts post "
+    "materials material resources resource content books book videos video offer thanks thank".split()
+)
 _MENU_WORDS = {"推荐", "推荐内容", "看推荐", "好课推荐", "内容推荐", "推荐课程", "推荐文章", "有什么推荐", "求推荐"}
 
 
@@ -232,8 +261,11 @@ def content_request(text: str) -> ContentRequest:
     """Whether a normalised message asks for articles/courses, and on which topic ('' if none)."""
     if text in _MENU_WORDS:
         return ContentRequest(True, "")
-    service = bool(_SERVICE_RE.search(text))
+    service = bool(_SERVICE_RE.search(text) or _EN_SERVICE_RE.search(text))
     if not _WANTS_RE.search(text):
+        if _EN_WANTS_RE.search(text):
+            words = [w.strip(".'") for w in _EN_WORD_RE.findall(text)]
+            return ContentRequest(True, " ".join(w for w in words if w and w not in _EN_NOISE), service)
         return ContentRequest(False, text, service, bool(_TRANSACTION_RE.search(text)),
                               bool(_NAMES_ITEM_RE.search(text)), bool(_STAFF_RE.search(text)))
     kept = []

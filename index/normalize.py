@@ -46,6 +46,8 @@ _TAIL_RE = re.compile(
 _SPACE_RE = re.compile(r"\s+")
 _REPEATED_MARK_RE = re.compile(r"([?!.~,。、])\1+")      # 「？？？」, 「！！」, 「。。。」 read as one mark
 _NON_WORD_RE = re.compile(r"[\W_]+")
+_HAN_RE = re.compile(r"[\u4e00-\u9fff]")
+_LATIN_WORD_RE = re.compile(r"[a-z]{2,}")
 # Acknowledgements, thanks, goodbyes and forms of address: a message made of nothing else asks for nothing.
 PLEASANTRIES = (
     "好的", "好滴", "好嘞", "好吧", "好哒", "好", "行", "嗯嗯", "嗯", "哦哦", "哦", "噢", "喔", "收到了", "收到",
@@ -142,6 +144,11 @@ def read_english(text: str) -> str:
 def normalize(text: str) -> str:
     """The canonical form of a message used for every match."""
     return read_english(plain(text))
+
+
+def is_english(text: str) -> bool:
+    """True for a message written in English: no Chinese character, and at least two Latin words."""
+    return not _HAN_RE.search(text) and len(_LATIN_WORD_RE.findall(text)) >= 2
 
 
 def bare(text: str) -> str:

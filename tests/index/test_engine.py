@@ -102,7 +102,7 @@ def test_index_is_recalibrated_when_the_off_topic_set_changes(kb_copy: Path, tmp
     first = Engine.build(load_kb(kb_copy), enc, idx)
     stamp = (idx / "meta.json").stat().st_mtime_ns
     fewer = calibrate.offtopic_messages()[:40]
-    monkeypatch.setattr(calibrate, "offtopic_messages", lambda: fewer)
+    monkeypatch.setattr(calibrate, "offtopic_messages", lambda language="zh": fewer)
     again = Engine.build(load_kb(kb_copy), enc, idx)
     assert (idx / "meta.json").stat().st_mtime_ns != stamp
     assert len(again.negatives["faq_top"]) < len(first.negatives["faq_top"])
@@ -210,3 +210,20 @@ def test_an_explicit_request_for_a_service_or_goods_gets_no_items(engine: Engine
         reading = engine.understand(text)
         assert reading.kind == "recommend" and not reading.items, text
     assert engine.understand("有没有数据分析的课").items
+
+
+def test_a_message_in_english_is_judged_against_english_off_topic_messages(engine: Engine) -> None:
+    # the encoders score English against a Chinese KB lower, chit-chat and real questions alike
+    assert engine.gate_en["faq"] < engine.gate["faq"]
+    assert engine.understand("how much is the membership").faq_id == "member-plans"
+    assert engine.understand("how do I use a redeem code").faq_id == "redeem-code"
+    for text in ("what's the weather like today", "tell me a joke", "how do I cook pasta"):
+        reading = engine.understand(text)
+        assert reading.kind == "fallback" and not reading.items, text
+
+
+def test_an_english_request_gets_items_without_the_catalogue_using_its_words(engine: Engine) -> None:
+    reading = engine.understand("any articles about pandas data cleaning?")
+    assert reading.kind == "recommend" and reading.topic == "pandas data cleaning"
+    assert "da-pandas-cleaning" in [i for i, _ in reading.items][:3]
+    assert not engine.understand("do you sell protein powder").items

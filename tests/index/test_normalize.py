@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from index.intent import buy_target, content_request, purchase_wish
-from index.normalize import fold, is_contentless, normalize
+from index.normalize import fold, is_contentless, is_english, normalize
 from index.tokenize import make_tokenizer, tokens
 
 
@@ -175,3 +175,22 @@ def test_buy_target() -> None:
     assert buy_target("购买《asyncio 入门》") == "asyncio 入门"
     assert buy_target("买 sql 课") == "sql 课"
     assert buy_target("怎么退款") is None
+
+
+def test_a_message_is_english_with_two_latin_words_and_no_chinese_character() -> None:
+    assert is_english(fold("How do I get a refund?"))
+    assert not is_english(fold("refund 怎么申请"))        # mixed English is read as Chinese
+    assert not is_english("asdfghjkl") and not is_english("ok")
+
+
+def test_english_content_requests_and_their_topics() -> None:
+    topics = {"recommend a python course": "python", "Any articles about pandas data cleaning?": "pandas data cleaning",
+              "I want to learn machine learning": "machine learning", "do you have a course on SQL": "sql",
+              "recommend something": ""}
+    for text, topic in topics.items():
+        req = content_request(normalize(text))
+        assert req.explicit and req.topic == topic, text
+    for text in ("is there a refund", "how do I use a coupon", "I bought the same article twice"):
+        assert not content_request(normalize(text)).explicit, text
+    for text in ("do you sell protein powder", "can you write my thesis for me", "any one-on-one lessons"):
+        assert content_request(normalize(text)).service, text
