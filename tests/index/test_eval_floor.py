@@ -38,6 +38,10 @@ FLOORS = {
     "psychology": {"answered": 0.89, "oos": 0.16, "ndcg": 0.67},
     "analytics": {"answered": 0.89, "oos": 0.10, "ndcg": 0.86},
     "music": {"answered": 0.88, "oos": 0.25, "ndcg": 0.85},
+    "exams": {"answered": 0.885, "oos": 0.22, "ndcg": 0.89},
+    "creator": {"answered": 0.905, "oos": 0.125, "ndcg": 0.90},
+    "travel": {"answered": 0.84, "oos": 0.22, "ndcg": 0.81},
+    "drawing": {"answered": 0.84, "oos": 0.16, "ndcg": 0.83},
 }
 FLOORS_ENGLISH = {
     "devkb": {"answered": 0.80, "oos": 0.17, "ndcg": 0.80},
