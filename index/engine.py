@@ -31,7 +31,7 @@ from index.intent import (
     purchase_wish,
 )
 from index.model import KnowledgeBase
-from index.normalize import fold, is_contentless, is_english, normalize, plain, read_english
+from index.normalize import fold, is_contentless, is_english, normalize, plain, read_terms
 from index.scoring import Weights, bm25_normalised, coverage, max_by_owner, soft_max_by_owner
 from index.titles import TitleMatcher
 from index.tokenize import kb_words, make_tokenizer, tokens
@@ -49,7 +49,7 @@ def single_blas() -> Any:
     return _BLAS.limit(limits=1, user_api="blas")
 
 
-FORMAT_VERSION = 19
+FORMAT_VERSION = 20
 ONE_WORD_RE = re.compile(r"^[\u4e00-\u9fff]{2,4}$")   # a short run of Chinese characters, no question mark
 ANSWER_HEAD = 160
 PREVIEW_HEAD = 200
@@ -367,7 +367,7 @@ class Engine:
         """Decide what a subscriber's text message wants."""
         t0 = time.perf_counter()
         written = plain(text)
-        norm = read_english(written)
+        norm = read_terms(written)
         if is_contentless(norm):
             return Understanding("fallback", debug={"norm": norm, "why": "empty"})
         target = buy_target(written)    # a title or id is named as written: 「买 vip-guide」
@@ -379,9 +379,8 @@ class Engine:
         if req.explicit and not req.topic:
             return Understanding("recommend", items=[], topic="", debug={"norm": norm, "why": "bare request"})
         wish = purchase_wish(norm) if target and not req.explicit else None
-        with single_blas():
-            out = self.decided(norm, wish or req, is_english(written))   # a wish to buy by topic (「买 sql 课」)
-                                                                         # is a request for it
+        with single_blas():   # a wish to buy by topic (「买 sql 课」) is a request for it
+            out = self.decided(norm, wish or req, is_english(written))
         out.debug.setdefault("norm", norm)
         out.debug["ms"] = round((time.perf_counter() - t0) * 1000, 2)
         return out

@@ -54,7 +54,9 @@ _SERVICE_RE = re.compile(
     r"招(?:不招|聘|兼职|老师|讲师|作者)|招人吗|兼职|加盟|商务合作|(?:怎么|如何|想|寻求|谈谈?)合作|合作(?:吗|方式)|入驻|"
     r"(?:在|来|到)你们.{0,6}(?:开课|讲课|授课)|线下|门店|实体店|校区|网盘|盗版|破解版|"
     r"(?:哪个|哪家|哪款|什么|啥)(?:牌子|品牌)|(?:你们|这里|这儿)(?:自己|也|还)?(?:有|在)?卖(?!的)|有没有卖|卖不卖|"
-    r"纸质|实体书|(?:邮|能|可以)寄|寄(?:到|给|过来|回)|快递|包邮|发货"
+    r"纸质|实体书|(?:邮|能|可以)寄|寄(?:到|给|过来|回)|快递|包邮|发货|"
+    # whether the account takes work or buys something: 字画装裱你们做不做, 收不收里程
+    r"收不收|你们[^,，。？?]{0,8}(?:做|接|办|收)不(?:做|接|办|收)"
 )
 # Talk about a purchase: a refund, a payment, an order or an invoice, or buying content or its price
 # ("课…买的", "报了…训练营", "这门课有点贵"). A question about buying is an account question, even when it
@@ -81,6 +83,7 @@ _LOCKED = r"(?:还|但|却|可|又).{0,10}(?:买|购买|锁|看不了|看不到|
 _SOMEONE = r"(?:爸|妈|父母|朋友|同学|同事|闺蜜|别人|家人|对象|老公|老婆|男朋友|女朋友|他|她)"
 _INSTALMENTS = r"分(?:\d{1,2}|[一二三四五六七八九十几两]{1,2})?期"   # 分期, 分3期, 分十二期, not 部分过期
 _WANTS_BACK = r"(?<!不用)(?<!不要)(?<!不想)(?<!无需)(?<!不必)(?<!别)(?:退|还给我|要回)"   # but not 「这个月的不用退」
+_UNUSED = r"没用过|还没用|没有用过|没使用|未使用"     # the condition a charge is refunded on, said for asking it
 
 
 @dataclass(frozen=True)
@@ -116,9 +119,9 @@ FACETS = (
     # when or where a refund arrives: 退的钱要等几个工作日, 退款会退到哪里
     _facet("refund arrival", r"退.{0,8}(?:到账|工作日|多久|几天|退到|什么时候到)|退款进度",
            r"^(?=.*退).*(?:到账|多久|进度|退到|什么时候)", vouches=True),
-    # charged for a renewal, and wants it back: 连续包年没关 昨天扣了178 能还给我吗
+    # charged for a renewal, and wants it back: 连续包年没关 昨天扣了178 能还给我吗, 又扣钱了 昨天扣的 还没用过
     _facet("charge refund",
-           rf"^(?=.*(?<!不是)(?:自动续|{_RENEWAL}|续了|连续包|被扣|扣了|扣款|扣费|扣钱)).*{_WANTS_BACK}",
+           rf"^(?=.*(?<!不是)(?:自动续|{_RENEWAL}|续了|连续包|被扣|扣了|扣款|扣费|扣钱)).*(?:{_WANTS_BACK}|{_UNUSED})",
            rf"^(?=.*(?:{_RENEWAL}|续了|自动扣|扣款|扣费|被扣|扣钱|扣的钱)).*退", vouches=True),
     # paid, and the content is still locked: 付完钱点进去还让我买
     _facet("paid but locked", f"{_PAID}.*{_LOCKED}", vouches=True),
@@ -159,6 +162,17 @@ FACETS = (
     _facet("complaint",
            r"投诉|举报|不符|货不对板|虚假宣传|(?:和|跟|与)(?:宣传|介绍|描述|说的|写的).{0,4}(?:不一样|不符|不一致)|骗人|坑人",
            r"投诉|不符|不一致|虚假|货不对板|(?:和|跟|与)(?:宣传|介绍|描述).{0,4}不一样"),
+    # a refund of an article rather than a course: 9块9那篇能退不, 买了篇攻略 没啥用 能退吗 (not 「一篇都没看」)
+    _facet("article refund", r"^(?=.*(?:文章|(?<!一)篇|一篇(?!都|也))).*(?:退款|退钱|退吗|能退|可以退|退不|退了)",
+           r"^(?=.*(?:篇|文章)).*退"),
+    # what was bought has gone missing: 我买的申论课去哪了, 买的课跑哪去了 翻半天没找着
+    _facet("lost purchase", r"(?:买|购|解锁)[^,.!?，。！？]{0,12}(?:去哪|哪去|跑哪|不见|找不到|找不着|没找着|找半天)",
+           r"(?:买过|买的|已购|已买|购买的|解锁的?)[^,.!?，。！？]{0,8}(?:在哪|哪里|去哪|找不到|不见)|已购"),
+    # whether a membership includes a course or it costs extra: 开了年卡 那门课还要另外掏钱吗
+    _facet("included",
+           r"(?:会员|年卡|月卡|季卡|半年卡|vip).{0,20}(?:还要|还得|要不要|需要|得)(?:另外|单独|再)?"
+           r"(?:付钱|付费|掏钱|花钱|收费|买|付)|另外(?:付|掏|花|收|买)|单独(?:付|掏|花|收|买)",
+           r"另外(?:付|买|收|花|掏)|单独(?:买|付|购买|收费)|都免费|免费看|含课|包含.{0,4}课|课.{0,4}(?:包含|包括)"),
     # what a membership brings: 有什么好处, 每个月送券吗, 划算吗
     _facet("benefits", r"好处|特权|权益|福利(?:有|是|都)|送.{0,8}券|划算|值不值|值得",
            r"好处|特权|权益|福利|有什么用|能干嘛|值不值|享受什么"),
@@ -210,7 +224,7 @@ _NAMES_ITEM_RE = re.compile(r"课|训练营|打卡营|专栏|文章|这篇|那�
 # service of the account, which its FAQ answers, not a wish to read something.
 _STAFF_RE = re.compile(r"(?:请|找|让|问|联系)(?:一下|下)?(?:老师|教练|助教|导师|讲师|作者)")
 # The same requests written in English (「recommend a python course」, 「any articles on running for beginners?」,
-# 「I want to learn machine learning」), read after index.normalize.read_english has put 课程 for course.
+# 「I want to learn machine learning」), read after index.normalize.read_terms has put 课程 for course.
 _EN_NOUNS = (r"(?:课程|courses|articles?|tutorials?|guides?|lessons?|classes|class|posts?|materials?|resources?|"
              r"content|books?|videos?|anything|something|stuff)")
 _EN_WANTS_RE = re.compile(

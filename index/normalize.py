@@ -69,6 +69,9 @@ ENGLISH_TERMS = {
     "payment success": "付款成功", "pay success": "付款成功", "price drop": "降价", "download": "下载",
     "offline": "离线", "fapiao": "发票",
 }
+# Homophone slips in the words every paid-content account uses (「能开发漂吗」), read as meant.
+SLIPS = {"发漂": "发票", "兑唤": "兑换"}
+_SLIP_RE = re.compile("|".join(SLIPS))
 _ENGLISH_RE = re.compile(
     r"(?<![a-z])(" + "|".join(sorted(map(re.escape, ENGLISH_TERMS), key=len, reverse=True)) + r")(?![a-z])"
 )
@@ -136,14 +139,15 @@ def plain(text: str) -> str:
     return strip_fillers(fold(text))
 
 
-def read_english(text: str) -> str:
-    """A folded text with its English words for buying and membership (ENGLISH_TERMS) in Chinese."""
-    return _ENGLISH_RE.sub(lambda m: ENGLISH_TERMS[m.group(1)], text)
+def read_terms(text: str) -> str:
+    """A folded text with its English words for buying and membership (ENGLISH_TERMS) in Chinese, and its
+    slips in those words (SLIPS) corrected."""
+    return _SLIP_RE.sub(lambda m: SLIPS[m.group(0)], _ENGLISH_RE.sub(lambda m: ENGLISH_TERMS[m.group(1)], text))
 
 
 def normalize(text: str) -> str:
     """The canonical form of a message used for every match."""
-    return read_english(plain(text))
+    return read_terms(plain(text))
 
 
 def is_english(text: str) -> bool:

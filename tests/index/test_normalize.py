@@ -194,3 +194,14 @@ def test_english_content_requests_and_their_topics() -> None:
         assert not content_request(normalize(text)).explicit, text
     for text in ("do you sell protein powder", "can you write my thesis for me", "any one-on-one lessons"):
         assert content_request(normalize(text)).service, text
+
+
+def test_slips_in_the_words_of_buying_are_read_as_meant() -> None:
+    assert normalize("能开发漂吗 个人的就行") == normalize("能开发票吗 个人的就行")
+    assert normalize("兑唤码在哪输") == normalize("兑换码在哪输")
+
+
+def test_asking_whether_the_account_takes_work_or_buys_something_is_a_service() -> None:
+    for text in ("字画装裱你们做不做", "收不收里程 我有一些想卖掉", "你们接不接婚礼跟拍"):
+        assert content_request(normalize(text)).service, text
+    assert not content_request(normalize("这个动作做不做热身都行吗")).service

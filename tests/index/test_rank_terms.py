@@ -24,6 +24,10 @@ RECOGNISED = [
     ("gift", "我买给同学的课他一直没点领取"), ("gift", "能用我的微信付钱 给我的老公买一份吗"),
     ("refund arrival", "退款申请好几天了 钱退到哪去了"), ("refund arrival", "退的钱多久到账"),
     ("charge refund", "自动续费又扣了我一个月 能退吗"), ("charge refund", "被扣了30块 能还给我吗"),
+    ("charge refund", "忘了取消包月又扣钱了 昨天扣的 还没用过"),
+    ("article refund", "9块9那篇文章看完觉得没啥干货 能退不"), ("article refund", "买了篇签证攻略 没啥用 能退吗"),
+    ("lost purchase", "我买的申论课去哪了 找半天"), ("lost purchase", "上个月买的课跑哪去了 翻半天没找着"),
+    ("included", "开了年卡 那门课还要另外掏钱吗"), ("included", "开了会员 系统课需要单独付费吗"),
     ("paid but locked", "付完款了点开还是让我购买"), ("paid but locked", "钱扣了但是打开还是锁着"),
     ("paid but locked", "刚付了9.9 账单里有记录 但是后半篇还是看不到"),
     ("payment failed", "点了付款一直转圈"), ("payment failed", "微信支付失败是怎么回事"),
@@ -46,6 +50,7 @@ UNRECOGNISED = [
     "年卡和月卡有什么不一样", "孩子学乐高机器人有用吗", "人工授粉怎么做", "两台相机同时用", "上个月买的基金亏了",
     "客服话术怎么练", "以前的号码不用了 收不到短信", "你是机器人还是真人", "ChatGPT 是机器人吗",
     "换了新号登录 看不到买过的课", "会员部分过期了还能看吗", "有人工智能的课吗", "给孩子买的课能退吗",
+    "昨天手滑开了年卡 还一篇都没看 可以退吗",
 ]
 
 
@@ -82,6 +87,8 @@ def test_other_messages_are_of_no_kind(text: str) -> None:
     ("bought twice", "duplicate-purchase", "refund-how"),
     ("devices", "member-share-account", "account-change-phone"),
     ("complaint", "content-complaint", "course-qa"),
+    ("lost purchase", "purchased-where", "course-materials"),
+    ("included", "member-vs-course", "member-benefits"),
 ])
 def test_entries_are_flagged_by_their_phrasings(engine: Engine, kind: str, entry: str, neighbour: str) -> None:
     flags = engine.faq_facets[kind]
