@@ -70,7 +70,7 @@ def decide(engine: Engine, sig: Signals, req: ContentRequest) -> Understanding:
     """Pick the reply kind from the message's signals and the KB's calibrated gate."""
     from index.engine import Understanding
 
-    policy, g = engine.policy, (engine.gate_en if sig.english else engine.gate)
+    policy, g = engine.policy, engine.gates["en" if sig.english else "zh"]
     rank = sig.faq if sig.faq_bonus is None else sig.faq + sig.faq_bonus
     order = np.argsort(-rank) if len(rank) else np.array([], dtype=np.int64)
     top_two = np.sort(sig.faq)[::-1][:2]        # confidence from the scores alone, whatever the ranking

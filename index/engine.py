@@ -49,7 +49,7 @@ def single_blas() -> Any:
     return _BLAS.limit(limits=1, user_api="blas")
 
 
-FORMAT_VERSION = 20
+FORMAT_VERSION = 21
 ONE_WORD_RE = re.compile(r"^[\u4e00-\u9fff]{2,4}$")   # a short run of Chinese characters, no question mark
 ANSWER_HEAD = 160
 PREVIEW_HEAD = 200
@@ -163,10 +163,9 @@ class Engine:
         self.catalogue_words: set[str] = set()
         self.faq_transform: np.ndarray | None = None
         self.faq_views = (self.phr_vecs, self.qa_vecs, self.sent_vecs)   # as scored: phrasing, QA, sentences
-        self.gate: dict[str, float] = {}         # from the Chinese off-topic set
-        self.gate_en: dict[str, float] = {}      # from the English one, for messages written in English
-        self.negatives: dict[str, list[float]] = {}
-        self.negatives_en: dict[str, list[float]] = {}
+        # per language of the off-topic sets (calibrate.OFFTOPIC_FILES): how they score, and the gates from that
+        self.negatives: dict[str, dict[str, list[float]]] = {}
+        self.gates: dict[str, dict[str, float]] = {}
         self._encode_lock = threading.Lock()   # native encoders are not documented as thread-safe
         self._query_cache: OrderedDict[str, np.ndarray] = OrderedDict()
 
@@ -217,10 +216,9 @@ class Engine:
                 eng.item_index = load_index(folder / "items.faiss")
                 eng.catalogue_words = set(json.loads((folder / WORDS_FILE).read_text(encoding="utf-8")))
                 eng.prepare_faq_views()
-                eng.negatives = {k: [float(x) for x in v] for k, v in meta["negatives"].items()}
-                eng.negatives_en = {k: [float(x) for x in v] for k, v in meta["negatives_en"].items()}
-                eng.gate = decide.thresholds(eng.negatives, eng.policy)
-                eng.gate_en = decide.thresholds(eng.negatives_en, eng.policy)
+                eng.negatives = {lang: {k: [float(x) for x in v] for k, v in meta["negatives"][lang].items()}
+                                 for lang in calibrate.OFFTOPIC_FILES}
+                eng.gates = {lang: decide.thresholds(n, eng.policy) for lang, n in eng.negatives.items()}
                 if len(eng.phr_vecs) == len(eng.phr_texts) and eng.item_index.ntotal == len(eng.item_ids):
                     log.info("index reused from %s in %.2fs", folder, time.perf_counter() - t0)
                     return eng
@@ -233,10 +231,8 @@ class Engine:
         eng.item_index = build_index(cache.encode(eng.item_texts, "passage", "items"))
         eng.catalogue_words = catalogue_words(eng.tok, kb.items.values())
         eng.prepare_faq_views()
-        eng.negatives = calibrate.negative_features(eng, cache)
-        eng.negatives_en = calibrate.negative_features(eng, cache, "en")
-        eng.gate = decide.thresholds(eng.negatives, eng.policy)
-        eng.gate_en = decide.thresholds(eng.negatives_en, eng.policy)
+        eng.negatives = {lang: calibrate.negative_features(eng, cache, lang) for lang in calibrate.OFFTOPIC_FILES}
+        eng.gates = {lang: decide.thresholds(n, eng.policy) for lang, n in eng.negatives.items()}
         cache.save()
         save_index(build_index(eng.phr_vecs, hnsw_from=10**12), folder / "faq.faiss")
         save_index(build_index(eng.qa_vecs, hnsw_from=10**12), folder / "qa.faiss")
@@ -248,8 +244,7 @@ class Engine:
         tmp.write_text(json.dumps({
             "fingerprint": kb.fingerprint, "encoder": encoder.name, "version": FORMAT_VERSION,
             "calibration": calibration,
-            "weights": eng.weights.__dict__, "gate": eng.gate, "gate_en": eng.gate_en,
-            "negatives": eng.negatives, "negatives_en": eng.negatives_en, "faqs": len(eng.faq_ids),
+            "weights": eng.weights.__dict__, "gates": eng.gates, "negatives": eng.negatives, "faqs": len(eng.faq_ids),
             "items": len(eng.item_ids), "built_at": time.time(),
         }, ensure_ascii=False, indent=1))
         tmp.replace(meta_path)

@@ -18,7 +18,7 @@ def understood(faq_top: float, item_top: float, transaction: bool = False, servi
                asks_staff: bool = False, lead: float = 0.01, one_word: bool = False) -> Understanding:
     """The decision for a message whose best FAQ entry and best item score as given (no request pattern); the
     best entry leads the next by `lead`, and four more items follow the best one, 0.1 apart."""
-    engine = SimpleNamespace(policy=POLICY, gate=GATE, faq_ids=["a", "b", "c"])
+    engine = SimpleNamespace(policy=POLICY, gates={"zh": GATE}, faq_ids=["a", "b", "c"])
     faq = np.array([faq_top, faq_top - lead, faq_top - 2 * lead], dtype=np.float32)   # confidence: top + lead / 2
     items = [(f"x{n}", item_top - 0.1 * n) for n in range(5)]
     signals = Signals(text="t", faq=faq, faq_tokens=[], faq_cov=0.5, faq_qa_lead=0.0,

@@ -105,7 +105,7 @@ def test_index_is_recalibrated_when_the_off_topic_set_changes(kb_copy: Path, tmp
     monkeypatch.setattr(calibrate, "offtopic_messages", lambda language="zh": fewer)
     again = Engine.build(load_kb(kb_copy), enc, idx)
     assert (idx / "meta.json").stat().st_mtime_ns != stamp
-    assert len(again.negatives["faq_top"]) < len(first.negatives["faq_top"])
+    assert len(again.negatives["zh"]["faq_top"]) < len(first.negatives["zh"]["faq_top"])
 
 
 def test_tiny_kbs_work(tmp_path: Path) -> None:
@@ -214,7 +214,7 @@ def test_an_explicit_request_for_a_service_or_goods_gets_no_items(engine: Engine
 
 def test_a_message_in_english_is_judged_against_english_off_topic_messages(engine: Engine) -> None:
     # the encoders score English against a Chinese KB lower, chit-chat and real questions alike
-    assert engine.gate_en["faq"] < engine.gate["faq"]
+    assert engine.gates["en"]["faq"] < engine.gates["zh"]["faq"]
     assert engine.understand("how much is the membership").faq_id == "member-plans"
     assert engine.understand("how do I use a redeem code").faq_id == "redeem-code"
     for text in ("what's the weather like today", "tell me a joke", "how do I cook pasta"):
