@@ -17,7 +17,8 @@ FILLERS = (
     "咨询个问题", "不好意思", "抱歉", "打扰下", "打扰", "我想问一下", "我想问下", "我想问问", "想问问", "我想问",
     "我想请问", "我想咨询一下", "我想咨询下",
 )
-_SEP = r"[\s,.!?~，。！？～、]"     # what separates a greeting, a title or thanks from the rest
+_MARKS = ",.!?~，。！？～、"
+_SEP = rf"[\s{_MARKS}]"     # what separates a greeting, a title or thanks from the rest
 _FILLER_RE = re.compile(
     "^(?:(?:" + "|".join(sorted(map(re.escape, FILLERS), key=len, reverse=True)) + r")"
     rf"(?:(?:哈|呀|啊|哦)(?={_SEP}))?{_SEP}*)+"     # 「请问一下哈，」
@@ -30,7 +31,7 @@ _TITLES = r"(?:老师|小编|客服|管理员|博主|作者|助教|老板)们?"
 _ENDEARMENTS = r"(?:亲爱的|亲|宝子们|宝子|家人们|姐妹们)"
 _ADDRESS_RE = re.compile(
     rf"^(?:(?:{_TITLES}|{_ENDEARMENTS})(?:(?:你好呀|你好啊|你好|您好|在吗|在不在){_SEP}*|(?:好呀|好啊|好)(?:{_SEP}+|$))"
-    rf"|{_TITLES}[,.!?~，。！？～、]+{_SEP}*|{_ENDEARMENTS}{_SEP}+"
+    rf"|{_TITLES}[{_MARKS}]+{_SEP}*|{_ENDEARMENTS}{_SEP}+"
     rf"|(?:(?:你好|您好|哈喽|嗨|hello|hi|hey|打扰了|打扰一下|早上好|中午好|下午好|晚上好){_SEP}*)+{_TITLES}{_SEP}+)"
 )
 # Hesitations before a message (「嗯嗯 」, 「那个，」): only before a space or a comma, since 「那个课」 names a course.
