@@ -37,7 +37,9 @@ class Policy:
     list_floor: float = 1.0            # list items scoring within this of the best one
     service_faq: float = 0.02          # a message asking for a service needs its FAQ answer this far over the gate
     kind_band: float = 0.02            # a message of a kind that vouches (index.intent.FACETS) is answered this far
-                                       # under the gate when the entry ranked first is phrased as that kind
+                                       # under the gate when the entry ranked first is phrased as that kind ...
+    person_band: float = 0.06          # ... or this far when it asks for a person (「有活人吗 机器人说不清楚」): its
+                                       # words are about the bot, and share little with an entry on reaching staff
     related_lead: float = 0.0          # an FAQ answer also links the best items when items clear their gate
                                        # and lead the FAQ (each over its gate) by this much: up to this many
     related: int = 3                   # for a domain question; only the best for a message about a purchase
@@ -114,7 +116,8 @@ def decide(engine: Engine, sig: Signals, req: ContentRequest) -> Understanding:
         return Understanding("recommend", items=items(), topic=sig.text, scores=scores)
     if d_faq >= (policy.service_faq if req.service else 0.0):
         return faq()
-    if (d_faq >= -policy.kind_band and not req.service and sig.faq_vouched is not None
+    band = policy.person_band if sig.asks_person else policy.kind_band
+    if (d_faq >= -band and not req.service and sig.faq_vouched is not None
             and sig.faq_vouched[order[0]] > 0):
         return faq()     # 「有真人吗 机器人答非所问」, 「149买的课 今天只要119了」: the kind speaks for the entry
     if (d_faq >= -policy.clarify_band and len(order) > 1

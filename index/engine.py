@@ -94,6 +94,7 @@ class Signals:
     unanswerable: bool = False  # the message asks about an account feature the FAQ never mentions
     one_word: bool = False      # the message is a single word (「退款」, 「发票」): a topic, not yet a question
     english: bool = False       # written in English: judged against the gates of the English off-topic set
+    asks_person: bool = False   # asks for a person rather than the bot (the "human" kind, index.intent.FACETS)
 
 
 def faq_passage(question: str, answer: str) -> str:
@@ -355,7 +356,7 @@ class Engine:
         kinds = kinds_of(text)
         one_word = bool(ONE_WORD_RE.match(text)) and len(self.tok.lcut(text)) == 1
         return Signals(text, faq, ftoks, fcov, qa_lead, items, icov, agree, tcov, self.rank_bonus(kinds),
-                       self.vouched(text, kinds), unanswerable, one_word, english)
+                       self.vouched(text, kinds), unanswerable, one_word, english, "human" in kinds)
 
     # public API ----------------------------------------------------------------
     def understand(self, text: str) -> Understanding:

@@ -27,7 +27,8 @@ _WANTS_RE = re.compile(
     # 推荐, not the referral programme (推荐给朋友, 推荐有奖, 把课推荐给同事); 推荐给我, 推荐给我妈…的课 are requests
     r"推荐(?!给|了|过|好友|朋友|有奖|码|奖励|返)|"
     rf"推荐给(?:我|咱)|^(?!.*(?:把.{{0,10}}推荐给|奖|返现|佣金|提成|赚)).*推荐给.{{1,12}}?{CONTENT_NOUNS}|"
-    r"(?<![不没])想(?:要)?(?:系统)?(?:地)?(?:学|了解|入门)|(?:怎么|如何)(?:系统)?(?:学|入门)|学习路线|"
+    # 想了解 with nothing after it (「有哪些好处 想了解下」) only asks to be told
+    r"(?<![不没])想(?:要)?(?:系统)?(?:地)?(?:学|了解(?!(?:一下|下)?$)|入门)|(?:怎么|如何)(?:系统)?(?:学|入门)|学习路线|"
     rf"有(?:没有|木有|什么|啥|哪些).{{0,24}}{CONTENT_NOUNS}|"
     rf"有.{{0,24}}{CONTENT_NOUNS}(?:吗|么|嘛)|"
     # 求 or 找 asking for something, not 求助 or 找不到 (「找不到买的课」 asks where it went)
@@ -40,9 +41,10 @@ _NOISE_RE = re.compile(
     r"推荐|分享|[\s,.!?~，。！？～、:：;；'\"“”‘’()（）]"
 )
 # Asking the account for something other than teaching: a job done for the subscriber (write, shoot, edit,
-# fix, build, sign up, grab a slot, come over, one-to-one tutoring, something of theirs handled: 帮我把…),
-# a job referral, work or a partnership with it, a physical place, a free copy of something, or goods: which
-# brand to buy, whether it sells a product or can be bought from, printed copies and delivery.
+# fix, build, sign up, grab a slot, come over, one-to-one tutoring, something of theirs handled: 帮我把…, looked
+# up or valued: 帮我查下, 鉴定), a job referral, work or a partnership with it, a physical place, a free copy of
+# something, or goods: which brand to buy, whether it sells a product or can be bought from, wholesale, printed
+# copies and delivery.
 _SERVICE_RE = re.compile(
     r"(?:帮我|帮忙|替我|代我)(?:们)?(?:公司|单位|团队)?(?:一下|下)?"
     r"(?:写|做|拍|剪|修|改|弄|办|报名|投|清洗|设计|订|买|代|抢|搭建|开发|定制|把)|"
@@ -56,7 +58,8 @@ _SERVICE_RE = re.compile(
     r"(?:哪个|哪家|哪款|什么|啥)(?:牌子|品牌)|(?:你们|这里|这儿)(?:自己|也|还)?(?:有|在)?卖(?!的)|有没有卖|卖不卖|"
     r"纸质|实体书|(?:邮|能|可以)寄|寄(?:到|给|过来|回)|快递|包邮|发货|"
     # whether the account takes work or buys something: 字画装裱你们做不做, 收不收里程
-    r"收不收|你们[^,，。？?]{0,8}(?:做|接|办|收)不(?:做|接|办|收)"
+    r"收不收|你们[^,，。？?]{0,8}(?:做|接|办|收)不(?:做|接|办|收)|"
+    r"(?:帮我|帮忙|替我)(?:一下|下)?查|鉴定|批发|物流"
 )
 # Talk about a purchase: a refund, a payment, an order or an invoice, or buying content or its price
 # ("课…买的", "报了…训练营", "这门课有点贵"). A question about buying is an account question, even when it
@@ -113,10 +116,11 @@ FACETS = (
            r"^(?=.*(?:买的|买了|买完|刚买|下单|付了|付款|入手|购买)).*(?:降价|便宜了|差价|价保|价格保护|买贵|"
            r"(?:今天|现在|一看|变成?|只要|活动价)\d+)",
            r"降价|便宜了|差价|价保|价格保护|买贵", vouches=True),
-    # bought for someone else: 开到他的微信上, 多买几份分给她们, 帮闺蜜付钱, 买给同学的课, 给我的老公买一份
+    # bought for someone else: 开到他的微信上, 多买几份分给她们, 帮闺蜜付钱, 买给同学的课, 给我的老公买一份,
+    # 送出去的课她一直没领
     _facet("gift",
            r"(?:他|她|同事|朋友|闺蜜|家人|别人)的?(?:微信|号|账号)|分给|送给|送人|赠送|礼物|代买|代付|"
-           rf"(?:给|帮)我?的?{_SOMEONE}.{{0,4}}(?:买|付)|买给我?的?{_SOMEONE}",
+           rf"(?:给|帮)我?的?{_SOMEONE}.{{0,4}}(?:买|付)|买给我?的?{_SOMEONE}|送出去|送.{{0,8}}(?:没|不|未)领",
            r"送给|送人|赠送|送课|礼物|代买|(?:给|帮)别人买"),
     # when or where a refund arrives: 退的钱要等几个工作日, 退款会退到哪里
     _facet("refund arrival", r"退.{0,8}(?:到账|工作日|多久|几天|退到|什么时候到)|退款进度",
@@ -133,7 +137,7 @@ FACETS = (
            r"付不了|支付失败|付款失败|(?:付款|支付).{0,6}(?:不成功|失败|没反应)", vouches=True),
     # a person rather than the bot: 有真人吗, 机器人答非所问, 转人工, 客服几点下班 (not 人工授粉, not a robotics course)
     _facet("human",
-           r"(?<!是)真人|活人|(?:转|找|要|接|叫|联系)人工|有人工(?!智能)|人工(?:客服|服务|坐席|在线)|"
+           r"(?<!是)真人(?!粉)|活人|(?:转|找|要|接|叫|联系)人工|有人工(?!智能)|人工(?:客服|服务|坐席|在线)|"
            r"^人工(?:$|[\s,!?]|人工)|人工$|有没有电话|有电话吗|(?:给你们|给客服)打(?:个)?电话|打(?:个)?电话给(?:你们|客服)|"
            r"客服.{0,4}(?:在吗|在不在|几点|什么时候|电话|上班|下班|有人|怎么联系)|"
            r"(?:跟|和|同|对|不是|不要|不想)机器人|机器人(?:听不懂|答非所问|回复|回答|客服|说)",
@@ -179,6 +183,12 @@ FACETS = (
     _facet("permanent", r"永久|能看多久|看多久|一直(?:都)?能看", r"有效期|能看多久|看多久|永久"),
     # what is left when a membership is not renewed: 不续费的话 打卡记录会被清掉吗
     _facet("not renewed", r"不续(?:费)?的话|没(?:有)?续费|不再续", r"到期后|过期后|到期了|过期了|到期之后|过期之后"),
+    # a mistake in the content: 公式好像写反了, 配图放反了 给你们挑个错, 参数卡上不一样 到底哪个对 (not an invoice
+    # or an order written wrong)
+    _facet("content error",
+           r"^(?!.*(?:发票|抬头|订单|付款|支付|兑换|密码|手机号)).*(?:写反|写错|错字|错别字|算错|放反|讲错|标错|印错|"
+           r"搞错|弄错|有误|笔误|勘误|纠错|挑个?错|哪个才?对|以哪个为准|应该是.{0,10}吧|好像错了|有个错|对不上|过时了)",
+           r"错误|有错|写错|讲错|笔误|错别字|错字|纠错|勘误|过时", vouches=True),
     # what a membership brings: 有什么好处, 每个月送券吗, 划算吗
     _facet("benefits", r"好处|特权|权益|福利(?:有|是|都)|送.{0,8}券|划算|值不值|值得",
            r"好处|特权|权益|福利|有什么用|能干嘛|值不值|享受什么"),
@@ -224,8 +234,9 @@ _NOT_A_NAME_RE = re.compile(
     r"吗|么|嘛|呢|吧|怎么|如何|哪|什么|啥|多少|几|能不能|可以|能否|为什么|为啥|送|给|[?？,，。!！;；]|"
     r"[\u4e00-\u9fff]\s+[\u4e00-\u9fff]"
 )
-# A course or article spoken of, as in 「重疾险那门课到期了还能看吗」, 「训练营结束了能回看吗」.
-_NAMES_ITEM_RE = re.compile(r"课|训练营|打卡营|专栏|文章|这篇|那篇")
+# A course or article spoken of, as in 「重疾险那门课到期了还能看吗」, 「训练营结束了能回看吗」, 「共读营在哪报名」
+# (a camp, not 营养, 营业, 运营, 经营).
+_NAMES_ITEM_RE = re.compile(r"课|(?<![运经露])营(?![养业销地])|专栏|文章|这篇|那篇")
 # Asking the account's own teachers or coaches (「想请老师看看哪里不对」, 「能找教练帮我看看吗」): a question about a
 # service of the account, which its FAQ answers, not a wish to read something.
 _STAFF_RE = re.compile(r"(?:请|找|让|问|联系)(?:一下|下)?(?:老师|教练|助教|导师|讲师|作者)")

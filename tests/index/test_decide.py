@@ -15,14 +15,16 @@ GATE = {"faq": 0.80, "item": 0.80, "request": 0.80}
 
 def understood(faq_top: float, item_top: float, transaction: bool = False, service: bool = False,
                names_item: bool = False, words_agree: bool = True, explicit: bool = False,
-               asks_staff: bool = False, lead: float = 0.01, one_word: bool = False) -> Understanding:
+               asks_staff: bool = False, lead: float = 0.01, one_word: bool = False,
+               vouched: bool = False, asks_person: bool = False) -> Understanding:
     """The decision for a message whose best FAQ entry and best item score as given (no request pattern); the
     best entry leads the next by `lead`, and four more items follow the best one, 0.1 apart."""
     engine = SimpleNamespace(policy=POLICY, gates={"zh": GATE}, faq_ids=["a", "b", "c"])
     faq = np.array([faq_top, faq_top - lead, faq_top - 2 * lead], dtype=np.float32)   # confidence: top + lead / 2
     items = [(f"x{n}", item_top - 0.1 * n) for n in range(5)]
     signals = Signals(text="t", faq=faq, faq_tokens=[], faq_cov=0.5, faq_qa_lead=0.0,
-                      items=items, item_cov=0.5, item_words_agree=words_agree, one_word=one_word)
+                      items=items, item_cov=0.5, item_words_agree=words_agree, one_word=one_word,
+                      faq_vouched=np.ones(3, dtype=np.float32) if vouched else None, asks_person=asks_person)
     request = ContentRequest(explicit, "t", service=service, transaction=transaction, names_item=names_item,
                              asks_staff=asks_staff)
     return decide(engine, signals, request)
@@ -111,3 +113,12 @@ def test_a_one_word_message_is_answered_only_when_one_entry_clearly_leads() -> N
     assert understood(faq_top=0.85, item_top=0.5, lead=0.01, one_word=True).kind == "clarify"
     assert understood(faq_top=0.85, item_top=0.5, lead=0.05, one_word=True).kind == "faq"
     assert understood(faq_top=0.85, item_top=0.5, lead=0.01).kind == "faq"
+
+
+def test_a_kind_that_vouches_answers_a_little_under_the_gate_and_asking_for_a_person_further() -> None:
+    # confidence is top + lead / 2 = faq_top + 0.005; the gate is 0.80
+    assert understood(faq_top=0.78, item_top=0.5, vouched=True).kind == "faq"            # 0.015 under
+    assert understood(faq_top=0.76, item_top=0.5, vouched=True).kind == "fallback"       # 0.035 under
+    assert understood(faq_top=0.76, item_top=0.5, vouched=True, asks_person=True).kind == "faq"
+    assert understood(faq_top=0.76, item_top=0.5, asks_person=True).kind == "fallback"   # no entry phrased so
+    assert understood(faq_top=0.72, item_top=0.5, vouched=True, asks_person=True).kind == "fallback"

@@ -42,6 +42,10 @@ FLOORS = {
     "creator": {"answered": 0.925, "oos": 0.125, "ndcg": 0.90},
     "travel": {"answered": 0.915, "oos": 0.19, "ndcg": 0.81},
     "drawing": {"answered": 0.905, "oos": 0.125, "ndcg": 0.83},
+    "coffee": {"answered": 0.93, "oos": 0.125, "ndcg": 0.80},
+    "history": {"answered": 0.93, "oos": 0.19, "ndcg": 0.83},
+    "wellness": {"answered": 0.95, "oos": 0.065, "ndcg": 0.87},
+    "aitools": {"answered": 0.93, "oos": 0.125, "ndcg": 0.83},
 }
 FLOORS_ENGLISH = {
     "devkb": {"answered": 0.80, "oos": 0.17, "ndcg": 0.80},

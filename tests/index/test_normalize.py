@@ -48,6 +48,22 @@ def test_asking_for_help_or_not_finding_a_course_is_no_request_for_content() -> 
         assert content_request(text).explicit, text
 
 
+def test_wanting_to_know_with_nothing_after_it_asks_to_be_told_not_for_content() -> None:
+    assert not content_request("开会员有哪些好处啊 想了解下").explicit
+    assert content_request("想了解一下数据分析").topic == "数据分析"
+
+
+def test_asking_to_have_something_looked_up_valued_shipped_or_sold_wholesale_is_a_service() -> None:
+    for text in ("京东买的咖啡机物流到哪了 帮我查下", "帮我鉴定下这把紫砂壶", "能批发一些茶饼吗"):
+        assert content_request(text).service, text
+    assert not content_request("咖啡豆怎么保存").service
+
+
+def test_a_camp_spoken_of_is_one_item() -> None:
+    assert content_request("那个共读营在哪报名呀").names_item
+    assert not content_request("营养早餐怎么搭配").names_item
+
+
 def test_wechat_emoticons_are_removed_like_emoji() -> None:
     # the emoji panel sends a bracketed name (Chinese or English client), the classic set a code
     assert normalize("会员能退吗[流泪][流泪]") == "会员能退吗"
