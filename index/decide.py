@@ -36,6 +36,7 @@ class Policy:
     implicit_coverage: float = 0.05    # ... and some of the message's words occur in the catalogue
     list_floor: float = 1.0            # list items scoring within this of the best one
     service_faq: float = 0.02          # a message asking for a service needs its FAQ answer this far over the gate
+    elsewhere_faq: float = 0.04        # ... and one naming another organisation (index.intent.OTHER_ORG_RE) this far
     kind_band: float = 0.02            # a message of a kind that vouches (index.intent.FACETS) is answered this far
                                        # under the gate when the entry ranked first is phrased as that kind ...
     person_band: float = 0.06          # ... or this far when it asks for a person (「有活人吗 机器人说不清楚」): its
@@ -114,7 +115,7 @@ def decide(engine: Engine, sig: Signals, req: ContentRequest) -> Understanding:
             and not (req.transaction or req.names_item or req.asks_staff)
             and (d_faq < 0 or d_item >= d_faq + policy.items_lead)):
         return Understanding("recommend", items=items(), topic=sig.text, scores=scores)
-    if d_faq >= (policy.service_faq if req.service else 0.0):
+    if d_faq >= max(policy.service_faq if req.service else 0.0, policy.elsewhere_faq if sig.elsewhere else 0.0):
         return faq()
     band = policy.person_band if sig.asks_person else policy.kind_band
     if (d_faq >= -band and not req.service and sig.faq_vouched is not None

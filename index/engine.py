@@ -23,6 +23,7 @@ from index.intent import (
     ELSEWHERE_RE,
     FACETS,
     FEATURES,
+    OTHER_ORG_RE,
     ContentRequest,
     buy_target,
     content_request,
@@ -95,6 +96,7 @@ class Signals:
     one_word: bool = False      # the message is a single word (「退款」, 「发票」): a topic, not yet a question
     english: bool = False       # written in English: judged against the gates of the English off-topic set
     asks_person: bool = False   # asks for a person rather than the bot (the "human" kind, index.intent.FACETS)
+    elsewhere: bool = False     # names another organisation (index.intent.OTHER_ORG_RE)
 
 
 def faq_passage(question: str, answer: str) -> str:
@@ -356,7 +358,8 @@ class Engine:
         kinds = kinds_of(text)
         one_word = bool(ONE_WORD_RE.match(text)) and len(self.tok.lcut(text)) == 1
         return Signals(text, faq, ftoks, fcov, qa_lead, items, icov, agree, tcov, self.rank_bonus(kinds),
-                       self.vouched(text, kinds), unanswerable, one_word, english, "human" in kinds)
+                       self.vouched(text, kinds), unanswerable, one_word, english, "human" in kinds,
+                       bool(OTHER_ORG_RE.search(text)))
 
     # public API ----------------------------------------------------------------
     def understand(self, text: str) -> Understanding:

@@ -42,9 +42,9 @@ _NOISE_RE = re.compile(
 )
 # Asking the account for something other than teaching: a job done for the subscriber (write, shoot, edit,
 # fix, build, sign up, grab a slot, come over, one-to-one tutoring, something of theirs handled: 帮我把…, looked
-# up or valued: 帮我查下, 鉴定), a job referral, work or a partnership with it, a physical place, a free copy of
-# something, or goods: which brand to buy, whether it sells a product or can be bought from, wholesale, printed
-# copies and delivery.
+# up or valued: 帮我查下, 帮我鉴定), a job referral, work or a partnership with it, a physical place, a free copy
+# of something, or goods: which brand to buy, whether it sells a product or can be bought from, wholesale,
+# printed copies and delivery (a parcel's whereabouts, not logistics or appraisal as a topic: 翡翠怎么鉴定).
 _SERVICE_RE = re.compile(
     r"(?:帮我|帮忙|替我|代我)(?:们)?(?:公司|单位|团队)?(?:一下|下)?"
     r"(?:写|做|拍|剪|修|改|弄|办|报名|投|清洗|设计|订|买|代|抢|搭建|开发|定制|把)|"
@@ -59,7 +59,8 @@ _SERVICE_RE = re.compile(
     r"纸质|实体书|(?:邮|能|可以)寄|寄(?:到|给|过来|回)|快递|包邮|发货|"
     # whether the account takes work or buys something: 字画装裱你们做不做, 收不收里程
     r"收不收|你们[^,，。？?]{0,8}(?:做|接|办|收)不(?:做|接|办|收)|"
-    r"(?:帮我|帮忙|替我)(?:一下|下)?查|鉴定|批发|物流"
+    r"(?:帮我|帮忙|替我|给我)(?:一下|下)?(?:查|鉴定|估价|估个价)|(?:能|可以|你们)[^,，。？?]{0,6}批发|批发(?:吗|么|价)|"
+    r"物流(?:到哪|信息|单号|怎么查)"
 )
 # Talk about a purchase: a refund, a payment, an order or an invoice, or buying content or its price
 # ("课…买的", "报了…训练营", "这门课有点贵"). A question about buying is an account question, even when it
@@ -173,7 +174,8 @@ FACETS = (
            r"^(?=.*(?:篇|文章)).*退"),
     # what was bought has gone missing: 我买的申论课去哪了, 买的课跑哪去了 翻半天没找着
     _facet("lost purchase", r"(?:买|购|解锁)[^,.!?，。！？]{0,12}(?:去哪|哪去|跑哪|不见|找不到|找不着|没找着|找半天)",
-           r"(?:买过|买的|已购|已买|购买的|解锁的?)[^,.!?，。！？]{0,8}(?:在哪|哪里|去哪|找不到|不见)|已购"),
+           r"(?:买过|买的|已购|已买|购买的|解锁的?)[^,.!?，。！？]{0,8}(?:在哪|哪里|去哪|找不到|不见)|已购",
+           vouches=True),
     # whether a membership includes a course or it costs extra: 开了年卡 那门课还要另外掏钱吗
     _facet("included",
            r"(?:会员|年卡|月卡|季卡|半年卡|vip).{0,20}(?:还要|还得|要不要|需要|得)(?:另外|单独|再)?"
@@ -201,6 +203,11 @@ ELSEWHERE_RE = re.compile(
     r"淘宝|天猫|京东|拼多多|闲鱼|唯品会|亚马逊|美团|饿了么|外卖|滴滴|打车|携程|机票|火车票|酒店|银行|运营商|话费|"
     r"网吧|游戏|chatgpt|gpt|siri|小爱|" + _PLATFORMS
 )
+# Another organisation named as the one a purchase, refund or account is with: 「我在别的机构报的班想退费」,
+# 「携程订的酒店想退 找你们可以吗」. Narrower than ELSEWHERE_RE: banks, hotels, tickets and games are a
+# domain's topic as often (「我没有绑银行卡」, 「酒店wifi付不了款」).
+OTHER_ORG_RE = re.compile(r"别的(?:机构|平台|网站|app|公众号|地方|店)|其他(?:机构|平台|网站|app|公众号)|别家|第三方|"
+                          r"淘宝|天猫|京东|拼多多|闲鱼|唯品会|亚马逊|美团|饿了么|滴滴|携程")
 
 # Features of an account that not every account has: points, closing the account, an affiliate scheme, a
 # profile, a presence on other platforms, taking submissions. A KB none of whose entries' phrasings names one

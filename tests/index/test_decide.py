@@ -16,7 +16,7 @@ GATE = {"faq": 0.80, "item": 0.80, "request": 0.80}
 def understood(faq_top: float, item_top: float, transaction: bool = False, service: bool = False,
                names_item: bool = False, words_agree: bool = True, explicit: bool = False,
                asks_staff: bool = False, lead: float = 0.01, one_word: bool = False,
-               vouched: bool = False, asks_person: bool = False) -> Understanding:
+               vouched: bool = False, asks_person: bool = False, elsewhere: bool = False) -> Understanding:
     """The decision for a message whose best FAQ entry and best item score as given (no request pattern); the
     best entry leads the next by `lead`, and four more items follow the best one, 0.1 apart."""
     engine = SimpleNamespace(policy=POLICY, gates={"zh": GATE}, faq_ids=["a", "b", "c"])
@@ -24,7 +24,8 @@ def understood(faq_top: float, item_top: float, transaction: bool = False, servi
     items = [(f"x{n}", item_top - 0.1 * n) for n in range(5)]
     signals = Signals(text="t", faq=faq, faq_tokens=[], faq_cov=0.5, faq_qa_lead=0.0,
                       items=items, item_cov=0.5, item_words_agree=words_agree, one_word=one_word,
-                      faq_vouched=np.ones(3, dtype=np.float32) if vouched else None, asks_person=asks_person)
+                      faq_vouched=np.ones(3, dtype=np.float32) if vouched else None, asks_person=asks_person,
+                      elsewhere=elsewhere)
     request = ContentRequest(explicit, "t", service=service, transaction=transaction, names_item=names_item,
                              asks_staff=asks_staff)
     return decide(engine, signals, request)
@@ -122,3 +123,10 @@ def test_a_kind_that_vouches_answers_a_little_under_the_gate_and_asking_for_a_pe
     assert understood(faq_top=0.76, item_top=0.5, vouched=True, asks_person=True).kind == "faq"
     assert understood(faq_top=0.76, item_top=0.5, asks_person=True).kind == "fallback"   # no entry phrased so
     assert understood(faq_top=0.72, item_top=0.5, vouched=True, asks_person=True).kind == "fallback"
+
+
+def test_a_message_naming_another_organisation_needs_a_clearer_faq_answer() -> None:
+    # 「携程订的酒店想退 找你们可以吗」: the refund entry is near, but the order is with someone else
+    assert understood(faq_top=0.82, item_top=0.5).kind == "faq"                       # 0.025 over the gate
+    assert understood(faq_top=0.82, item_top=0.5, elsewhere=True).kind != "faq"
+    assert understood(faq_top=0.84, item_top=0.5, elsewhere=True).kind == "faq"       # 0.045 over

@@ -151,7 +151,8 @@ def test_only_kinds_that_name_an_account_matter_vouch(engine: Engine) -> None:
     assert flags is not None and flags[engine.faq_ids.index("contact-human")] == 1.0
     assert vouched(engine, "付了钱的课去哪找啊") is None        # where: 在哪 is everyday Chinese
     assert vouched(engine, "公司抬头的发票能自己开吗") is None  # 公司 and 发票 are a workplace topic too
-    assert {f.name for f in FACETS if f.vouches} >= {"human", "price drop", "redeem code"}
+    assert {f.name for f in FACETS if f.vouches} >= {"human", "price drop", "redeem code", "lost purchase",
+                                                     "content error"}
 
 
 def test_a_kind_about_another_company_does_not_vouch(engine: Engine) -> None:
@@ -173,3 +174,10 @@ def test_a_kind_that_vouches_answers_just_under_the_gate(engine: Engine) -> None
         assert engine.understand(text).kind in ("clarify", "fallback")
     finally:
         engine.policy = shipped
+
+
+def test_another_organisation_is_named_only_as_the_one_a_purchase_is_with(engine: Engine) -> None:
+    for text in ("我在别的机构报的班想退费 怎么维权", "携程订的酒店想退 找你们可以吗", "淘宝上买的课能在这看吗"):
+        assert engine.signals(normalize(text)).elsewhere, text
+    for text in ("我没有绑银行卡 用支付宝能付吗", "在酒店用wifi买课 付了三次都失败", "买的课退款多久到账"):
+        assert not engine.signals(normalize(text)).elsewhere, text
