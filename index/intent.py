@@ -110,6 +110,11 @@ FACETS = (
     # a refusal or a failed outcome, or asking it be looked at again: 被驳回, 不给退, 没通过, 不符合条件, 能不能再审
     _facet("refusal", r"驳回|拒绝|拒了|被拒|不给|不让|不同意|不通过|没通过|没过(?!期)|不批|不予|"
                       r"不符合.{0,6}条件|申诉|再审|重新审核|复审|判错"),
+    # a refund refused, said of the refund itself (才学了三节就不让退了, 退款没给过): a refusal twice over, since
+    # the plain refund entry is always the nearest neighbour of the refused-refund one
+    _facet("refund refused",
+           r"(?:不给|不让|不能|没给|拒绝|拒了|被拒|驳回|没通过).{0,3}退|退.{0,6}(?:被拒|驳回|没通过|没给过|不通过|拒绝)",
+           r"驳回|拒绝|被拒|不给退|不让退|没通过|不通过|申诉"),
     # asking where something is: 去哪输入, 从哪进去看
     _facet("where", r"在哪|哪里|去哪|哪儿|从哪|入口"),
     # bought, and the price dropped since: 149买的 今天活动价119, 刚下单就便宜了
@@ -155,10 +160,10 @@ FACETS = (
            r"兑换码|激活码|礼品卡|卡密|课程码", vouches=True),
     # paying in instalments: 花呗行不行, 想分3期, 分几个月慢慢还
     _facet("instalments", rf"{_INSTALMENTS}|花呗|分.{{0,2}}个?月.{{0,2}}(?:还|付)|慢慢还", rf"{_INSTALMENTS}|花呗"),
-    # the same thing bought twice: 下单下重了, 扣了两次, 多出来那份
+    # the same thing bought twice: 下单下重了, 扣了两次, 多出来那份, 扣了两笔钱
     _facet("bought twice",
            r"买重|重复(?:购买|下单|付款|支付|扣|买)|下重|多买了|(?:买|付|扣|下单)了两次|两次(?:钱|款)|"
-           r"多出来的?(?:那|一)份",
+           r"多出来的?(?:那|一)份|(?:扣|付)了两笔|两笔(?:钱|款)",
            r"重复|买重|两次", vouches=True),
     # how many devices may sign in: 提示设备数已达上限, 两台手机同时登
     _facet("devices",
