@@ -153,6 +153,10 @@ FACETS = (
            r"公司|单位|企业|专票|专用发票|税号|对公"),
     # the date something ends or is charged: 下次扣费是哪天, 到几号结束
     _facet("date", r"哪天|几号|几月几|什么时候(?:到期|结束|扣)", r"哪天|几号|什么时候到期|到期时间|到期日"),
+    # watching without a connection: 坐高铁没信号 能提前把课下到手机里吗 (a course cached, not a cache as a topic)
+    _facet("offline",
+           r"没(?:有)?(?:信号|网)|断网|离线|飞行模式|(?:下|下载|存)到手机|(?:课|视频|音频).{0,4}缓存|缓存.{0,4}(?:课|视频|音频)",
+           r"离线|缓存|没网|没有网|没信号", vouches=True),
     # a code to redeem rather than a coupon: 手上有个12位的码, 朋友给了我一串码说能换课, 背面刮开
     _facet("redeem code",
            r"兑换码|激活码|礼品码|课程码|卡密|刮开|一串.{0,6}(?:码|字母|数字)|\d+位的?码|"

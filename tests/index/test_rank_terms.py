@@ -49,6 +49,7 @@ RECOGNISED = [
     ("content error", "第5课写的水温和参数卡上不一样 到底哪个对"), ("gift", "我送出去的课朋友两天都没领 钱会退吗"),
     ("human", "跟机器人说不明白 能不能换个活人"), ("refund refused", "才学了三节课就不让退了？太不合理"),
     ("refund refused", "退款没给过 我觉得不合理"), ("bought twice", "点了两下 结果扣了两笔钱"),
+    ("offline", "坐高铁没信号 能提前把课下到手机里吗"), ("offline", "视频能缓存吗"),
 ]
 UNRECOGNISED = [
     "怎么申请退款", "会员还没过期 能升级吗", "给我推荐点课", "这门课多少钱", "现在买有优惠吗",
@@ -58,7 +59,7 @@ UNRECOGNISED = [
     "年卡和月卡有什么不一样", "孩子学乐高机器人有用吗", "人工授粉怎么做", "两台相机同时用", "上个月买的基金亏了",
     "客服话术怎么练", "以前的号码不用了 收不到短信", "你是机器人还是真人", "ChatGPT 是机器人吗",
     "换了新号登录 看不到买过的课", "会员部分过期了还能看吗", "有人工智能的课吗", "给孩子买的课能退吗",
-    "昨天手滑开了年卡 还一篇都没看 可以退吗", "买粉多少钱一千个 要真人粉", "营养餐怎么搭配",
+    "昨天手滑开了年卡 还一篇都没看 可以退吗", "买粉多少钱一千个 要真人粉", "营养餐怎么搭配", "redis缓存怎么设计",
 ]
 
 
@@ -99,6 +100,7 @@ def test_other_messages_are_of_no_kind(text: str) -> None:
     ("included", "member-vs-course", "member-benefits"),
     ("content error", "content-errata", "content-complaint"),
     ("refund refused", "refund-rejected", "refund-how"),
+    ("offline", "course-offline-download", "course-materials"),
 ])
 def test_entries_are_flagged_by_their_phrasings(engine: Engine, kind: str, entry: str, neighbour: str) -> None:
     flags = engine.faq_facets[kind]
