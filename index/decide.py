@@ -112,7 +112,7 @@ def decide(engine: Engine, sig: Signals, req: ContentRequest) -> Understanding:
         return Understanding("recommend", items=items() if carried else [], topic=req.topic, scores=scores)
     if (d_item >= policy.implicit_items + unconfirmed and (sig.english or sig.item_cov >= policy.implicit_coverage)
             and not req.service
-            and not (req.transaction or req.names_item or req.asks_staff)
+            and not (req.transaction or req.names_item or req.asks_staff or sig.asks_person)
             and (d_faq < 0 or d_item >= d_faq + policy.items_lead)):
         return Understanding("recommend", items=items(), topic=sig.text, scores=scores)
     if d_faq >= max(policy.service_faq if req.service else 0.0, policy.elsewhere_faq if sig.elsewhere else 0.0):

@@ -68,6 +68,12 @@ def test_a_message_asking_for_the_accounts_teachers_never_takes_the_item_route()
     assert understood(faq_top=0.60, item_top=0.90, asks_staff=True).kind == "fallback"
 
 
+def test_a_message_asking_for_a_person_never_takes_the_item_route() -> None:
+    # 「蒲公英平台的官方客服电话是多少」 to a self-media account: near its catalogue, but no wish to read anything
+    assert understood(faq_top=0.60, item_top=0.90).kind == "recommend"
+    assert understood(faq_top=0.60, item_top=0.90, asks_person=True).kind == "fallback"
+
+
 def test_a_message_about_a_purchase_just_under_the_faq_gate_asks_which_question() -> None:
     assert reading(faq_top=0.78, item_top=0.795, transaction=True) == "clarify"
 
