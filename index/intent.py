@@ -215,10 +215,13 @@ ELSEWHERE_RE = re.compile(
     r"网吧|游戏|chatgpt|gpt|siri|小爱|" + _PLATFORMS
 )
 # Another organisation named as the one a purchase, refund or account is with: 「我在别的机构报的班想退费」,
-# 「携程订的酒店想退 找你们可以吗」. Narrower than ELSEWHERE_RE: banks, hotels, tickets and games are a
-# domain's topic as often (「我没有绑银行卡」, 「酒店wifi付不了款」).
-OTHER_ORG_RE = re.compile(r"别的(?:机构|平台|网站|app|公众号|地方|店)|其他(?:机构|平台|网站|app|公众号)|别家|第三方|"
-                          r"淘宝|天猫|京东|拼多多|闲鱼|唯品会|亚马逊|美团|饿了么|滴滴|携程")
+# 「携程订的酒店想退 找你们可以吗」, another paid-content platform's membership. Narrower than ELSEWHERE_RE:
+# banks, hotels, tickets and games are a domain's topic as often (「我没有绑银行卡」, 「酒店wifi付不了款」).
+OTHER_ORG_RE = re.compile(
+    r"别的(?:机构|平台|网站|app|公众号|地方|店)|其他(?:机构|平台|网站|app|公众号)|别家|第三方|"
+    r"淘宝|天猫|京东|拼多多|闲鱼|唯品会|亚马逊|美团|饿了么|滴滴|携程|"
+    r"得到app|在得到|得到上|樊登|小鹅通|千聊|荔枝微课|网易云课堂|腾讯课堂|极客时间|慕课网|混沌学园|喜马拉雅"
+)
 
 # Features of an account that not every account has: points, closing the account, an affiliate scheme, a
 # profile, a presence on other platforms, taking submissions. A KB none of whose entries' phrasings names one

@@ -184,7 +184,9 @@ def test_a_kind_that_vouches_answers_just_under_the_gate(engine: Engine) -> None
 
 
 def test_another_organisation_is_named_only_as_the_one_a_purchase_is_with(engine: Engine) -> None:
-    for text in ("我在别的机构报的班想退费 怎么维权", "携程订的酒店想退 找你们可以吗", "淘宝上买的课能在这看吗"):
+    for text in ("我在别的机构报的班想退费 怎么维权", "携程订的酒店想退 找你们可以吗", "淘宝上买的课能在这看吗",
+                 "我在樊登读书的会员什么时候到期", "在得到App买的课能在这看吗"):
         assert engine.signals(normalize(text)).elsewhere, text
-    for text in ("我没有绑银行卡 用支付宝能付吗", "在酒店用wifi买课 付了三次都失败", "买的课退款多久到账"):
+    for text in ("我没有绑银行卡 用支付宝能付吗", "在酒店用wifi买课 付了三次都失败", "买的课退款多久到账",
+                 "学完能得到什么证书"):
         assert not engine.signals(normalize(text)).elsewhere, text
