@@ -80,13 +80,14 @@ def _subscribed(deps: Any) -> list[str]:
         return list(session.scalars(select(Subscriber.openid).where(Subscriber.subscribed.is_(True))))
 
 
-def wait_for(deps: Any, broadcast_id: int, done: int, timeout: float) -> dict[str, Any]:
-    """Poll until `done` recipients have a final outcome (or the broadcast ends)."""
+def wait_for(deps: Any, broadcast_id: int, done: int, timeout: float, ended: bool = False) -> dict[str, Any]:
+    """Poll until `done` recipients have a final outcome (or the broadcast ends); with `ended`, until the broadcast
+    itself has ended, which the worker that settles the last recipient records a moment later."""
     deadline = time.monotonic() + timeout
     while True:
         status = broadcasts.status(deps, broadcast_id)
         finished = status["sent"] + status["failed"] + status["skipped"] + status["unknown"]
-        if finished >= done or status["state"] in ("done", "cancelled", "paused"):
+        if (finished >= done and not ended) or status["state"] in ("done", "cancelled", "paused"):
             return status
         assert time.monotonic() < deadline, f"stuck: {status}"
         time.sleep(0.5)
@@ -131,7 +132,7 @@ def test_broadcast_survives_workers_killed_twice(
         wait_for(deps, broadcast_id, AUDIENCE * 2 // 3, timeout=90)
         workers.kill()
         workers.start(WORKERS)
-        status = wait_for(deps, broadcast_id, AUDIENCE, timeout=120)
+        status = wait_for(deps, broadcast_id, AUDIENCE, timeout=120, ended=True)
     finally:
         workers.stop()
 
