@@ -208,18 +208,17 @@ FACETS = (
 )
 
 _PLATFORMS = r"抖音|快手|小红书|b站|哔哩哔哩|喜马拉雅|视频号|知乎"
+_MARKETPLACES = r"淘宝|天猫|京东|拼多多|闲鱼|唯品会|亚马逊|美团|饿了么|滴滴|携程"
 # Another company's service, where the account's own purchases, refunds and staff are not the subject:
 # 「京东买的手机刚买就便宜了」, 「淘宝客服几点下班」. A kind does not vouch for an answer then (Policy.kind_band).
 ELSEWHERE_RE = re.compile(
-    r"淘宝|天猫|京东|拼多多|闲鱼|唯品会|亚马逊|美团|饿了么|外卖|滴滴|打车|携程|机票|火车票|酒店|银行|运营商|话费|"
-    r"网吧|游戏|chatgpt|gpt|siri|小爱|" + _PLATFORMS
+    rf"{_MARKETPLACES}|外卖|打车|机票|火车票|酒店|银行|运营商|话费|网吧|游戏|chatgpt|gpt|siri|小爱|{_PLATFORMS}"
 )
 # Another organisation named as the one a purchase, refund or account is with: 「我在别的机构报的班想退费」,
 # 「携程订的酒店想退 找你们可以吗」, another paid-content platform's membership. Narrower than ELSEWHERE_RE:
 # banks, hotels, tickets and games are a domain's topic as often (「我没有绑银行卡」, 「酒店wifi付不了款」).
 OTHER_ORG_RE = re.compile(
-    r"别的(?:机构|平台|网站|app|公众号|地方|店)|其他(?:机构|平台|网站|app|公众号)|别家|第三方|"
-    r"淘宝|天猫|京东|拼多多|闲鱼|唯品会|亚马逊|美团|饿了么|滴滴|携程|"
+    rf"别的(?:机构|平台|网站|app|公众号|地方|店)|其他(?:机构|平台|网站|app|公众号)|别家|第三方|{_MARKETPLACES}|"
     r"得到app|在得到|得到上|樊登|小鹅通|千聊|荔枝微课|网易云课堂|腾讯课堂|极客时间|慕课网|混沌学园|喜马拉雅"
 )
 
