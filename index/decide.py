@@ -35,7 +35,7 @@ class Policy:
     items_lead: float = 0.06           # ... when the FAQ is below its gate, or they lead it by this much
     implicit_coverage: float = 0.05    # ... and some of the message's words occur in the catalogue
     list_floor: float = 1.0            # list items scoring within this of the best one
-    service_faq: float = 0.02          # a message asking for a service needs its FAQ answer this far over the gate
+    service_faq: float = 0.03          # a message asking for a service needs its FAQ answer this far over the gate
     elsewhere_faq: float = 0.04        # ... and one naming another organisation (index.intent.OTHER_ORG_RE) this far
     kind_band: float = 0.02            # a message of a kind that vouches (index.intent.FACETS) is answered this far
                                        # under the gate when the entry ranked first is phrased as that kind ...

@@ -24,6 +24,7 @@ from index.intent import (
     FACETS,
     FEATURES,
     OTHER_ORG_RE,
+    SMALL_TALK_RE,
     ContentRequest,
     buy_target,
     content_request,
@@ -369,6 +370,8 @@ class Engine:
         norm = read_terms(written)
         if is_contentless(norm):
             return Understanding("fallback", debug={"norm": norm, "why": "empty"})
+        if SMALL_TALK_RE.match(norm):
+            return Understanding("fallback", debug={"norm": norm, "why": "small talk"})
         target = buy_target(written)    # a title or id is named as written: 「买 vip-guide」
         if target:
             hit = self.find_item_by_title(target)

@@ -41,21 +41,26 @@ _NOISE_RE = re.compile(
     r"推荐|分享|[\s,.!?~，。！？～、:：;；'\"“”‘’()（）]"
 )
 # Asking the account for something other than teaching: a job done for the subscriber (write, shoot, edit,
-# fix, build, sign up, grab a slot, come over, one-to-one tutoring, something of theirs handled: 帮我把…, looked
-# up or valued: 帮我查下, 帮我鉴定), a job referral, work or a partnership with it, a physical place, a free copy
-# of something, or goods: which brand to buy, whether it sells a product or can be bought from, wholesale,
-# printed copies and delivery (a parcel's whereabouts, not logistics or appraisal as a topic: 翡翠怎么鉴定).
+# fix, build, sign up, grab a slot, come over, one-to-one tutoring, something of theirs handled: 帮我把…, sold
+# on: 帮我带货, looked up or valued: 帮我查下, 帮我鉴定, a child signed up: 能帮孩子报名考级吗), a job referral, work
+# or a partnership with it (你们公司招运营吗, not 还招生吗), a physical place, a free copy of something, or goods:
+# which brand to buy, whether it sells a product, supplies goods (有货源吗, 一件代发) or can be bought from,
+# wholesale, printed copies and delivery (a parcel's whereabouts, not logistics or appraisal as a topic:
+# 翡翠怎么鉴定, 怎么找货源).
 _SERVICE_RE = re.compile(
     r"(?:帮我|帮忙|替我|代我)(?:们)?(?:公司|单位|团队)?(?:一下|下)?"
-    r"(?:写|做|拍|剪|修|改|弄|办|报名|投|清洗|设计|订|买|代|抢|搭建|开发|定制|把)|"
+    r"(?:写|做|拍|剪|修|改|弄|办|报名|投|清洗|设计|订|买|代|抢|搭建|开发|定制|把|带货|卖|推广)|"
+    r"(?:能|可以)帮(?:孩子|娃|我家孩子|我家娃)(?:一下|下)?(?:报名|报考|抢)|"
     r"代(?:报名|投稿|购|买|办|写|拍|剪|修|练|考|抢)|(?:能|可以)约(?!束)|一对一|1对1|内推|"
     r"(?:从|在|跟)你们(?:这|这里|这儿)?(?:能|可以)?(?:直接)?买(?:吗|么|嘛|不|得到)|"
     # the account coming over (能上门吗, 请老师上门, 上门怎么收费), not someone else who did (房东上门要收房)
     r"(?:能|可以|会|提供|有没有|支持|约|请|安排|派)[^\s,.!?，。！？]{0,6}上门|"
     r"上门(?:服务|私教|教学|辅导|指导|安装|喂|洗|维修|检测|拍|修|量|怎么收费|收费|多少钱|吗)|"
-    r"招(?:不招|聘|兼职|老师|讲师|作者)|招人吗|兼职|加盟|商务合作|(?:怎么|如何|想|寻求|谈谈?)合作|合作(?:吗|方式)|入驻|"
+    r"招(?:不招|聘|兼职|老师|讲师|作者)|招人吗|你们(?:公司|这|这边|团队|那)?(?:还)?招(?!生|收|募学|呼)|"
+    r"兼职|加盟|商务合作|(?:怎么|如何|想|寻求|谈谈?)合作|合作(?:吗|方式)|入驻|"
     r"(?:在|来|到)你们.{0,6}(?:开课|讲课|授课)|线下|门店|实体店|校区|网盘|盗版|破解版|"
-    r"(?:哪个|哪家|哪款|什么|啥)(?:牌子|品牌)|(?:你们|这里|这儿)(?:自己|也|还)?(?:有|在)?卖(?!的)|有没有卖|卖不卖|"
+    r"(?:哪个|哪家|哪款|什么|啥)(?:牌子|品牌)|(?:你们|这里|这儿)(?:自己|也|还)?(?:(?:有|在)?卖(?!的)|有(?:没有)?货源)|"
+    r"(?:能|可以)一件代发|有没有卖|卖不卖|"
     r"纸质|实体书|(?:邮|能|可以)寄|寄(?:到|给|过来|回)|快递|包邮|发货|"
     # whether the account takes work or buys something: 字画装裱你们做不做, 收不收里程
     r"收不收|你们[^,，。？?]{0,8}(?:做|接|办|收)不(?:做|接|办|收)|"
@@ -137,9 +142,10 @@ FACETS = (
            rf"^(?=.*(?:{_RENEWAL}|续了|自动扣|扣款|扣费|被扣|扣钱|扣的钱)).*退", vouches=True),
     # paid, and the content is still locked: 付完钱点进去还让我买
     _facet("paid but locked", f"{_PAID}.*{_LOCKED}", vouches=True),
-    # the payment itself failed: 付款那一步死活过不去, 回来就付不了了
+    # the payment itself failed: 付款那一步死活过不去, 回来就付不了了, 一直提示未成年人不能支付
     _facet("payment failed",
-           r"付不了|付不出|付不上|支付失败|付款失败|(?:付款|支付|付钱).{0,8}(?:过不去|不成功|失败|失效|报错|没反应|卡住|转圈)",
+           r"付不了|付不出|付不上|支付失败|付款失败|不能支付|无法支付|没法支付|支付不了|"
+           r"(?:付款|支付|付钱).{0,8}(?:过不去|不成功|失败|失效|报错|没反应|卡住|转圈)",
            r"付不了|支付失败|付款失败|(?:付款|支付).{0,6}(?:不成功|失败|没反应)", vouches=True),
     # a person rather than the bot: 有真人吗, 机器人答非所问, 转人工, 客服几点下班 (not 人工授粉, not a robotics course)
     _facet("human",
@@ -174,15 +180,17 @@ FACETS = (
            r"设备数|(?:登录|登陆)的?设备|设备.{0,6}(?:上限|超|满)|"
            r"(?:几|多少|两|三|[2-9])台(?:设备|手机|电脑|平板|ipad).{0,4}(?:登|用|看)|同时(?:登|在线)|多端",
            r"设备|几台|同时登|多端|共享|一起用", vouches=True),
-    # a complaint that the content is not what was sold: 我要投诉, 跟介绍的不一样
+    # a complaint that the content is not what was sold: 我要投诉, 跟介绍的不一样, 跟介绍完全两回事
     _facet("complaint",
-           r"投诉|举报|不符|货不对板|虚假宣传|(?:和|跟|与)(?:宣传|介绍|描述|说的|写的).{0,4}(?:不一样|不符|不一致)|骗人|坑人",
+           r"投诉|举报|不符|货不对板|虚假宣传|(?:和|跟|与)(?:宣传|介绍|描述|说的|写的).{0,4}(?:不一样|不符|不一致|两回事)|"
+           r"骗人|坑人",
            r"投诉|不符|不一致|虚假|货不对板|(?:和|跟|与)(?:宣传|介绍|描述).{0,4}不一样"),
     # a refund of an article rather than a course: 9块9那篇能退不, 买了篇攻略 没啥用 能退吗 (not 「一篇都没看」)
     _facet("article refund", r"^(?=.*(?:文章|(?<!一)篇|一篇(?!都|也))).*(?:退款|退钱|退吗|能退|可以退|退不|退了)",
            r"^(?=.*(?:篇|文章)).*退"),
-    # what was bought has gone missing: 我买的申论课去哪了, 买的课跑哪去了 翻半天没找着
-    _facet("lost purchase", r"(?:买|购|解锁)[^,.!?，。！？]{0,12}(?:去哪|哪去|跑哪|不见|找不到|找不着|没找着|找半天)",
+    # what was bought or claimed has gone missing: 我买的申论课去哪了, 买的课跑哪去了 翻半天没找着, 领的会员课放哪了
+    _facet("lost purchase",
+           r"(?:买|购|解锁|领)[^,.!?，。！？]{0,12}(?:去哪|哪去|跑哪|放哪|不见|找不到|找不着|没找着|找半天|翻半天)",
            r"(?:买过|买的|已购|已买|购买的|解锁的?)[^,.!?，。！？]{0,8}(?:在哪|哪里|去哪|找不到|不见)|已购",
            vouches=True),
     # whether a membership includes a course or it costs extra: 开了年卡 那门课还要另外掏钱吗
@@ -194,12 +202,12 @@ FACETS = (
     _facet("permanent", r"永久|能看多久|看多久|一直(?:都)?能看", r"有效期|能看多久|看多久|永久"),
     # what is left when a membership is not renewed: 不续费的话 打卡记录会被清掉吗
     _facet("not renewed", r"不续(?:费)?的话|没(?:有)?续费|不再续", r"到期后|过期后|到期了|过期了|到期之后|过期之后"),
-    # a mistake in the content: 公式好像写反了, 配图放反了 给你们挑个错, 参数卡上不一样 到底哪个对 (not an invoice
-    # or an order written wrong, nor the subscriber's own mistake or a domain's mismatch: 「是哪里写错了」,
-    # 「节奏对不上」, 「对不上焦」)
+    # a mistake in the content: 公式好像写反了, 配图放反了 给你们挑个错, 讲义里有个图画错了, 参数卡上不一样 到底哪个对
+    # (not an invoice or an order written wrong, nor the subscriber's own mistake or a domain's mismatch:
+    # 「是哪里写错了」, 「节奏对不上」, 「对不上焦」)
     _facet("content error",
            r"^(?!.*(?:发票|抬头|订单|付款|支付|兑换|密码|手机号|哪里(?:写|算|弄|搞)错|我.{0,6}(?:写|算|弄|搞)错))"
-           r".*(?:写反|写错|错字|错别字|算错|放反|讲错|标错|印错|搞错|弄错|有误|笔误|勘误|纠错|挑个?错|哪个才?对|"
+           r".*(?:写反|写错|画错|画反|配错|错字|错别字|算错|放反|讲错|标错|印错|搞错|弄错|有误|笔误|勘误|纠错|挑个?错|哪个才?对|"
            r"以哪个为准|应该是.{0,10}吧|好像错了|有个错|过时了|(?:文章|课|讲|讲义|页).{0,16}对不上)",
            r"错误|有错|写错|讲错|笔误|错别字|错字|纠错|勘误|过时", vouches=True),
     # what a membership brings: 有什么好处, 每个月送券吗, 划算吗
@@ -215,11 +223,17 @@ ELSEWHERE_RE = re.compile(
     rf"{_MARKETPLACES}|外卖|打车|机票|火车票|酒店|银行|运营商|话费|网吧|游戏|chatgpt|gpt|siri|小爱|{_PLATFORMS}"
 )
 # Another organisation named as the one a purchase, refund or account is with: 「我在别的机构报的班想退费」,
-# 「携程订的酒店想退 找你们可以吗」, another paid-content platform's membership. Narrower than ELSEWHERE_RE:
-# banks, hotels, tickets and games are a domain's topic as often (「我没有绑银行卡」, 「酒店wifi付不了款」).
+# 「携程订的酒店想退 找你们可以吗」, another paid-content platform's membership, a school gone bust
+# (「学棋机构倒闭了学费不退」), or any name the purchase was made on (「野狐上买的会员怎么退款」) but the places the
+# account itself sells (its official account, mini program, app, site, phone or computer). Narrower than
+# ELSEWHERE_RE: banks, hotels, tickets and games are a domain's topic as often (「我没有绑银行卡」,
+# 「酒店wifi付不了款」).
 OTHER_ORG_RE = re.compile(
     rf"别的(?:机构|平台|网站|app|公众号|地方|店)|其他(?:机构|平台|网站|app|公众号)|别家|第三方|{_MARKETPLACES}|"
-    r"得到app|在得到|得到上|樊登|小鹅通|千聊|荔枝微课|网易云课堂|腾讯课堂|极客时间|慕课网|混沌学园|喜马拉雅"
+    r"得到app|在得到|得到上|樊登|小鹅通|千聊|荔枝微课|网易云课堂|腾讯课堂|极客时间|慕课网|混沌学园|喜马拉雅|"
+    r"倒闭|跑路|(?<!你们)(?<!贵)机构.{0,6}(?:退|倒闭|跑路)|"
+    r"(?:^|[\s,，]|在|从)(?!我|在|app|公众号|小程序|官网|手机|电脑|网页|微信|苹果|安卓|平板|群里|直播间|你们|这|那|网上|线上|官方)"
+    r"[a-z0-9\u4e00-\u9fff]{2,5}?(?:上|里)(?:买|开|充|订)的"
 )
 
 # Features of an account that not every account has: points, closing the account, an affiliate scheme, a
@@ -240,6 +254,12 @@ FEATURES = (
     _facet("submissions", r"投稿|约稿|征稿"),
 )
 
+# A question about the bot itself (「你是机器人吧 哈哈」, 「你是真人吗」): small talk, not a request for a person
+# (「有真人吗」, 「转人工」), which the human kind reads.
+SMALL_TALK_RE = re.compile(
+    r"^(?:你|您)(?:到底)?(?:是不是|是)(?:个|一个)?(?:机器人|真人|人工智能|ai|机器|bot|自动回复)"
+    r"(?:吗|吧|嘛|么|啊|呀|呢|不)?[\s?!哈嘿呵]*$"
+)
 _CLAUSE_RE = re.compile(r"[\s,.!?~，。！？～、;；]+")
 _BUY_RE = re.compile(
     r"^(?:我)?(?:想|要|想要|打算)?(?:购买|买|下单|订购|入手)(?:一下|一个|一份|一门|一篇|这个|这门|这篇|那个)?\s*(.+)$"

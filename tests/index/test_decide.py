@@ -86,8 +86,9 @@ def test_a_message_about_one_course_or_the_teachers_just_under_the_faq_gate_asks
 
 
 def test_a_service_request_needs_a_clear_faq_answer() -> None:
-    assert reading(faq_top=0.80, item_top=0.70, service=True) != "faq"
-    assert reading(faq_top=0.83, item_top=0.70, service=True) == "faq"
+    assert reading(faq_top=0.82, item_top=0.70) == "faq"                            # 0.025 over the gate
+    assert reading(faq_top=0.82, item_top=0.70, service=True) != "faq"
+    assert reading(faq_top=0.83, item_top=0.70, service=True) == "faq"              # 0.035 over
 
 
 def test_an_answer_links_up_to_three_items_when_the_catalogue_is_nearer_than_the_faq() -> None:

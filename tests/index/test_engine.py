@@ -31,6 +31,17 @@ def test_off_topic_falls_back(engine: Engine, text: str) -> None:
     assert not u.items and u.faq_id is None
 
 
+@pytest.mark.parametrize("text", ["你是机器人吧 哈哈", "你是真人吗？", "您是不是机器人啊"])
+def test_asking_whether_the_bot_is_a_person_is_small_talk(engine: Engine, text: str) -> None:
+    u = engine.understand(text)
+    assert u.kind == "fallback" and u.debug["why"] == "small talk", u
+
+
+def test_asking_for_a_person_is_not_small_talk(engine: Engine) -> None:
+    for text in ("有真人吗", "你是机器人吧 我要转人工", "机器人答非所问 找人工"):
+        assert engine.understand(text).debug.get("why") != "small talk", text
+
+
 def test_recommend_topic(engine: Engine) -> None:
     item = engine.kb.items["py-asyncio-intro"]
     u = engine.understand("有没有讲 asyncio 异步编程的文章")

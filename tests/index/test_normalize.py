@@ -59,6 +59,14 @@ def test_asking_to_have_something_looked_up_valued_shipped_or_sold_wholesale_is_
     assert not content_request("咖啡豆怎么保存").service
 
 
+def test_asking_to_have_a_child_signed_up_goods_sold_on_or_a_job_is_a_service() -> None:
+    for text in ("能帮孩子报名少儿围棋考级吗", "你们直播间能帮我带货吗 坑位费多少", "你们公司招电商运营吗 想去上班",
+                 "你们有货源吗 能一件代发不"):
+        assert content_request(normalize(text)).service, text
+    for text in ("你们现在还招生吗", "新手怎么找货源", "一件代发怎么做", "能帮孩子买一门课吗", "帮我看看这张图"):
+        assert not content_request(normalize(text)).service, text
+
+
 def test_a_camp_spoken_of_is_one_item() -> None:
     assert content_request("那个共读营在哪报名呀").names_item
     assert not content_request("营养早餐怎么搭配").names_item

@@ -50,7 +50,9 @@ RECOGNISED = [
     ("human", "跟机器人说不明白 能不能换个活人"), ("refund refused", "才学了三节课就不让退了？太不合理"),
     ("refund refused", "退款没给过 我觉得不合理"), ("bought twice", "点了两下 结果扣了两笔钱"),
     ("offline", "坐高铁没信号 能提前把课下到手机里吗"), ("offline", "视频能缓存吗"),
-    ("content error", "里程课第18讲说的燃油费跟航司官网对不上"),
+    ("content error", "里程课第18讲说的燃油费跟航司官网对不上"), ("content error", "讲义里有个图画错了 在哪提交"),
+    ("complaint", "课程跟介绍完全两回事 找谁反映"), ("payment failed", "给娃买课 一直提示未成年人不能支付"),
+    ("lost purchase", "领的会员专享课放哪了 翻了半天找不着"),
 ]
 UNRECOGNISED = [
     "怎么申请退款", "会员还没过期 能升级吗", "给我推荐点课", "这门课多少钱", "现在买有优惠吗",
@@ -187,6 +189,9 @@ def test_another_organisation_is_named_only_as_the_one_a_purchase_is_with(engine
     for text in ("我在别的机构报的班想退费 怎么维权", "携程订的酒店想退 找你们可以吗", "淘宝上买的课能在这看吗",
                  "我在樊登读书的会员什么时候到期", "在得到App买的课能在这看吗"):
         assert engine.signals(normalize(text)).elsewhere, text
+    for text in ("学棋机构倒闭了学费不退 能起诉吗", "野狐上买的会员怎么退款", "之前在别的号上买的课能转过来吗"):
+        assert engine.signals(normalize(text)).elsewhere, text
     for text in ("我没有绑银行卡 用支付宝能付吗", "在酒店用wifi买课 付了三次都失败", "买的课退款多久到账",
-                 "学完能得到什么证书"):
+                 "学完能得到什么证书", "我在手机上买的课 电脑上看不到", "我在你们这上买的会员", "公众号上买的课怎么退",
+                 "小程序里买的课在哪看", "我上周在app里买的课", "你们机构的课能退吗"):
         assert not engine.signals(normalize(text)).elsewhere, text
