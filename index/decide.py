@@ -27,7 +27,7 @@ class Policy:
     one_word_margin: float = 0.03      # ... or this much for a one-word message (「退款」, 「发票」), a topic that
                                        # several entries may share: else 「你是不是想问」
     clarify_band: float = 0.03         # below the gate by less than this: ask "你是不是想问"
-    faq_over_request: float = 0.08     # an explicit content request still gets an FAQ this far over
+    faq_over_request: float = 0.06     # an explicit content request still gets an FAQ this far over
     unconfirmed_items: float = 0.02    # items must clear their gate by this much more when no item nearest in
                                        # meaning is also one the message's words match best (Engine.item_scores):
                                        # a near miss matches a domain's feel, not its words

@@ -92,6 +92,10 @@ _LOCKED = (r"(?:还|但|却|可|又).{0,10}(?:买|购买|锁|看不了|看不到
            r"只能看(?:一半|一部分|试读|开头)|只显示(?:一半|试读))")
 _SOMEONE = r"(?:爸|妈|父母|朋友|同学|同事|闺蜜|别人|家人|对象|老公|老婆|男朋友|女朋友|他|她)"
 _INSTALMENTS = r"分(?:\d{1,2}|[一二三四五六七八九十几两]{1,2})?期"   # 分期, 分3期, 分十二期, not 部分过期
+# Buying together or for a group: 有团购价没, 几个人一起买能便宜吗 (not a refund of such a purchase).
+_GROUP_BUY = (r"^(?!.*退).*(?:团购|拼团|一起买|合买|几个人.{0,6}买|(?:多|几|十几|[2-9]|\d\d)个人.{0,8}买|批量(?:买|购)|"
+              r"企业采购|团体)")
+_GROUP_BUY_RE = re.compile(_GROUP_BUY)
 _WANTS_BACK = r"(?<!不用)(?<!不要)(?<!不想)(?<!无需)(?<!不必)(?<!别)(?:退|还给我|要回)"   # but not 「这个月的不用退」
 _UNUSED = r"没用过|还没用|没有用过|没使用|未使用"     # the condition a charge is refunded on, said for asking it
 
@@ -210,6 +214,13 @@ FACETS = (
            r".*(?:写反|写错|画错|画反|配错|错字|错别字|算错|放反|讲错|标错|印错|搞错|弄错|有误|笔误|勘误|纠错|挑个?错|哪个才?对|"
            r"以哪个为准|应该是.{0,10}吧|好像错了|有个错|过时了|(?:文章|课|讲|讲义|页).{0,16}对不上)",
            r"错误|有错|写错|讲错|笔误|错别字|错字|纠错|勘误|过时", vouches=True),
+    # buying together: 部门12个人都想学 有团购价没, 和室友一起买能便宜吗
+    _facet("group purchase", _GROUP_BUY, r"团购|拼团|一起买|多人|批量|企业采购|团体|多份|几份", vouches=True),
+    # stopping a renewal rather than getting its charge back: 每三个月扣我78 想解除这个扣费, 自动扣费我要关掉
+    _facet("stop renewal",
+           r"^(?!.*(?:退|还给我|要回|没用过|还没用)).*(?:(?:取消|关闭|关掉|关了|解除|停掉|停止)[^,，。]{0,6}"
+           r"(?:续费|扣费|扣款|包月|包年|连续|订阅)|(?:续费|扣费|扣款|包月|包年|订阅)[^,，。]{0,6}(?:取消|关闭|关掉|解除|停掉|停止))",
+           r"(?:取消|关闭|关掉|停止).{0,4}(?:自动续费|续费|扣费|连续)|(?:自动续费|续费|扣费).{0,4}(?:取消|关闭|关掉)"),
     # what a membership brings: 有什么好处, 每个月送券吗, 划算吗
     _facet("benefits", r"好处|特权|权益|福利(?:有|是|都)|送.{0,8}券|划算|值不值|值得",
            r"好处|特权|权益|福利|有什么用|能干嘛|值不值|享受什么"),
@@ -333,11 +344,12 @@ def content_request(text: str) -> ContentRequest:
     if text in _MENU_WORDS:
         return ContentRequest(True, "")
     service = bool(_SERVICE_RE.search(text) or _EN_SERVICE_RE.search(text))
-    if not _WANTS_RE.search(text):
+    group = bool(_GROUP_BUY_RE.search(text))    # 「几个人都想学口语 一起买能便宜吗」 asks about buying
+    if not _WANTS_RE.search(text) or group:
         if _EN_WANTS_RE.search(text):
             words = [w.strip(".'") for w in _EN_WORD_RE.findall(text)]
             return ContentRequest(True, " ".join(w for w in words if w and w not in _EN_NOISE), service)
-        return ContentRequest(False, text, service, bool(_TRANSACTION_RE.search(text)),
+        return ContentRequest(False, text, service, bool(_TRANSACTION_RE.search(text)) or group,
                               bool(_NAMES_ITEM_RE.search(text)), bool(_STAFF_RE.search(text)))
     kept = []
     for clause in _CLAUSE_RE.split(text):

@@ -85,6 +85,13 @@ def test_a_message_about_one_course_or_the_teachers_just_under_the_faq_gate_asks
     assert understood(faq_top=0.70, item_top=0.795, asks_staff=True).kind == "fallback"
 
 
+def test_an_explicit_request_is_answered_from_the_faq_only_well_over_its_gate() -> None:
+    # 「vip卡友有什么福利 免费看文章吗」 reads as a request for articles, but asks about the membership
+    assert understood(faq_top=0.86, item_top=0.81, explicit=True).kind == "faq"           # 0.065 over the gate
+    assert understood(faq_top=0.845, item_top=0.81, explicit=True).kind == "recommend"    # 0.05 over
+    assert understood(faq_top=0.86, item_top=0.88, explicit=True).kind == "recommend"     # the items lead
+
+
 def test_a_service_request_needs_a_clear_faq_answer() -> None:
     assert reading(faq_top=0.82, item_top=0.70) == "faq"                            # 0.025 over the gate
     assert reading(faq_top=0.82, item_top=0.70, service=True) != "faq"

@@ -67,6 +67,13 @@ def test_asking_to_have_a_child_signed_up_goods_sold_on_or_a_job_is_a_service() 
         assert not content_request(normalize(text)).service, text
 
 
+def test_wanting_to_learn_and_asking_about_buying_together_is_about_a_purchase() -> None:
+    for text in ("我和两个室友都想学口语 一起买能便宜吗", "我们部门12个人都想学power bi 有团购价没"):
+        request = content_request(normalize(text))
+        assert not request.explicit and request.transaction, text
+    assert content_request(normalize("想学口语 有推荐的课吗")).explicit
+
+
 def test_a_camp_spoken_of_is_one_item() -> None:
     assert content_request("那个共读营在哪报名呀").names_item
     assert not content_request("营养早餐怎么搭配").names_item

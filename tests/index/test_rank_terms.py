@@ -53,6 +53,8 @@ RECOGNISED = [
     ("content error", "里程课第18讲说的燃油费跟航司官网对不上"), ("content error", "讲义里有个图画错了 在哪提交"),
     ("complaint", "课程跟介绍完全两回事 找谁反映"), ("payment failed", "给娃买课 一直提示未成年人不能支付"),
     ("lost purchase", "领的会员专享课放哪了 翻了半天找不着"),
+    ("group purchase", "我们部门12个人都想学power bi 有团购价没"), ("group purchase", "和室友一起买能便宜吗"),
+    ("stop renewal", "每三个月扣我78 想解除这个扣费"), ("stop renewal", "会员那个自动扣费我要关掉"),
 ]
 UNRECOGNISED = [
     "怎么申请退款", "会员还没过期 能升级吗", "给我推荐点课", "这门课多少钱", "现在买有优惠吗",
@@ -64,7 +66,13 @@ UNRECOGNISED = [
     "换了新号登录 看不到买过的课", "会员部分过期了还能看吗", "有人工智能的课吗", "给孩子买的课能退吗",
     "昨天手滑开了年卡 还一篇都没看 可以退吗", "买粉多少钱一千个 要真人粉", "营养餐怎么搭配", "redis缓存怎么设计",
     "两张表join完数据翻倍了 我是不是写错了", "用相机拍娃老是糊 眼睛总对不上焦", "弹唱的时候节奏对不上",
+    "拼团成功的那门课还能退不",
 ]
+
+
+def test_a_renewal_charge_wanted_back_is_not_a_wish_to_stop_it() -> None:
+    kinds = kinds_of(normalize("忘了取消包月又扣钱了 昨天扣的 还没用过"))
+    assert "charge refund" in kinds and "stop renewal" not in kinds
 
 
 @pytest.fixture(scope="module")
