@@ -46,6 +46,13 @@ FLOORS = {
     "history": {"answered": 0.93, "oos": 0.19, "ndcg": 0.83},
     "wellness": {"answered": 0.95, "oos": 0.065, "ndcg": 0.87},
     "aitools": {"answered": 0.93, "oos": 0.125, "ndcg": 0.83},
+    "weiqi": {"answered": 0.935, "oos": 0.28, "ndcg": 0.90},
+    "ecommerce": {"answered": 0.955, "oos": 0.125, "ndcg": 0.83},
+    "relationships": {"answered": 0.86, "oos": 0.125, "ndcg": 0.77},
+    "crafts": {"answered": 0.83, "oos": 0.16, "ndcg": 0.81},
+    "cars": {"answered": 0.875, "oos": 0.25, "ndcg": 0.79},
+    "hiking": {"answered": 0.80, "oos": 0.19, "ndcg": 0.85},
+    "speaking": {"answered": 0.905, "oos": 0.125, "ndcg": 0.86},
 }
 FLOORS_ENGLISH = {
     "devkb": {"answered": 0.80, "oos": 0.17, "ndcg": 0.80},
