@@ -94,7 +94,7 @@ _SOMEONE = r"(?:爸|妈|父母|朋友|同学|同事|闺蜜|别人|家人|对象|
 _INSTALMENTS = r"分(?:\d{1,2}|[一二三四五六七八九十几两]{1,2})?期"   # 分期, 分3期, 分十二期, not 部分过期
 # Buying together or for a group: 有团购价没, 几个人一起买能便宜吗 (not a refund of such a purchase).
 _GROUP_BUY = (r"^(?!.*退).*(?:团购|拼团|一起买|合买|几个人.{0,6}买|(?:多|几|十几|[2-9]|\d\d)个人.{0,8}买|批量(?:买|购)|"
-              r"企业采购|团体)")
+              r"企业采购)")
 _GROUP_BUY_RE = re.compile(_GROUP_BUY)
 _WANTS_BACK = r"(?<!不用)(?<!不要)(?<!不想)(?<!无需)(?<!不必)(?<!别)(?:退|还给我|要回)"   # but not 「这个月的不用退」
 _UNUSED = r"没用过|还没用|没有用过|没使用|未使用"     # the condition a charge is refunded on, said for asking it
