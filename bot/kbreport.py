@@ -8,6 +8,9 @@ from typing import Any
 from index import Engine, Understanding
 from index.decide import NOT_IN_PLAY
 
+# Why a message got the fallback before any score was looked at (Understanding.debug["why"]).
+_WHY = {"empty": "nothing but greetings, thanks and marks", "small talk": "small talk about the bot itself"}
+
 
 def gaps_lines(found: dict[str, Any]) -> list[str]:
     """The gaps report (handlers.gaps.report) as text."""
@@ -72,7 +75,8 @@ def _reply(reading: Understanding) -> str:
         return f"{len(reading.items)} items" if reading.items else "no such content (the no_content text)"
     if reading.kind == "buy":
         return f"the buy link of {reading.items[0][0]}"
-    return "the fallback text"
+    why = _WHY.get(reading.debug.get("why", ""))
+    return f"the fallback text ({why})" if why else "the fallback text"
 
 
 def _distance(delta: float) -> str:

@@ -112,12 +112,13 @@ def test_kb_explain_shows_the_reply_the_candidates_and_where_they_are_written(se
 
     kb = load_kb(ROOT / "knowledge")
     question = kb.faqs["refund-how"].question
-    result = CliRunner().invoke(cli, ["kb", "explain", question, "今天天气怎么样", "有没有考研数学的资料"],
-                                env=environment(settings))  # type: ignore[arg-type]
+    result = CliRunner().invoke(cli, ["kb", "explain", question, "今天天气怎么样", "有没有考研数学的资料",
+                                      "你是机器人吧 哈哈"], env=environment(settings))  # type: ignore[arg-type]
     assert result.exit_code == 0, result.output
-    first, off_topic, request = result.output.split("\n\n")
+    first, off_topic, request, small_talk = result.output.split("\n\n")
     assert "Reply: the answer of refund-how" in first
     top = next(line for line in first.splitlines() if line.startswith("  1. "))
     assert f"refund-how  {question}  faq/refund.yaml:" in top
     assert "Reply: the fallback text" in off_topic and "under the gate" in off_topic
     assert "Reply: no such content" in request and "of the topic 「考研数学」" in request
+    assert "Reply: the fallback text (small talk about the bot itself)" in small_talk
