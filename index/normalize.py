@@ -76,6 +76,10 @@ _SLIP_RE = re.compile("|".join(SLIPS))
 _ENGLISH_RE = re.compile(
     r"(?<![a-z])(" + "|".join(sorted(map(re.escape, ENGLISH_TERMS), key=len, reverse=True)) + r")(?![a-z])"
 )
+# 「renew my driver's license」, 「renew the lease」: a renewal of something the account does not sell.
+_RENEWS_ELSE_RE = re.compile(
+    r" (?:my|the|a|an|your|his|her|our|their) (?!membership|subscription|vip|plan|card|course|member|account)[a-z]"
+)
 # WeChat's own emoticons arrive in a text message as text: the emoji panel's as a bracketed name (「[捂脸]」,
 # 「[Facepalm]」 from an English client), the classic set as a code (「/::)」, 「/:strong」). They say no more than
 # a Unicode emoji does, and left in they pull a message away from its answer.
@@ -143,7 +147,14 @@ def plain(text: str) -> str:
 def read_terms(text: str) -> str:
     """A folded text with its English words for buying and membership (ENGLISH_TERMS) in Chinese, and its
     slips in those words (SLIPS) corrected."""
-    return _SLIP_RE.sub(lambda m: SLIPS[m.group(0)], _ENGLISH_RE.sub(lambda m: ENGLISH_TERMS[m.group(1)], text))
+    return _SLIP_RE.sub(lambda m: SLIPS[m.group(0)], _ENGLISH_RE.sub(_term, text))
+
+
+def _term(match: re.Match[str]) -> str:
+    """The Chinese for one English term, but not for renewing something other than a membership."""
+    if match.group(1) == "renew" and _RENEWS_ELSE_RE.match(match.string, match.end()):
+        return match.group(0)
+    return ENGLISH_TERMS[match.group(1)]
 
 
 def normalize(text: str) -> str:

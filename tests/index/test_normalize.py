@@ -95,6 +95,9 @@ def test_english_words_for_buying_and_membership_read_as_chinese() -> None:
     assert normalize("申请了个人 invoice 几天能收到") == "申请了个人 发票 几天能收到"
     assert normalize("customer service 在吗") == "客服 在吗"
     assert normalize("where to turn off auto-renew") == "where to turn off 自动续费"
+    assert normalize("how do I renew my membership") == "how do i 续费 my 会员"
+    assert normalize("cant afford to renew, what happens") == "cant afford to 续费, what happens"
+    assert normalize("how do i renew my drivers license") == "how do i renew my drivers license"
     assert normalize("payment failed 好几次了") == "付款失败 好几次了"       # the phrase before its words
     assert normalize("download 下来 offline 看") == "下载 下来 离线 看"
 
