@@ -92,10 +92,6 @@ _LOCKED = (r"(?:还|但|却|可|又).{0,10}(?:买|购买|锁|看不了|看不到
            r"只能看(?:一半|一部分|试读|开头)|只显示(?:一半|试读))")
 _SOMEONE = r"(?:爸|妈|父母|朋友|同学|同事|闺蜜|别人|家人|对象|老公|老婆|男朋友|女朋友|他|她)"
 _INSTALMENTS = r"分(?:\d{1,2}|[一二三四五六七八九十几两]{1,2})?期"   # 分期, 分3期, 分十二期, not 部分过期
-# Buying together or for a group: 有团购价没, 几个人一起买能便宜吗 (not a refund of such a purchase).
-_GROUP_BUY = (r"^(?!.*退).*(?:团购|拼团|一起买|合买|几个人.{0,6}买|(?:多|几|十几|[2-9]|\d\d)个人.{0,8}买|批量(?:买|购)|"
-              r"企业采购)")
-_GROUP_BUY_RE = re.compile(_GROUP_BUY)
 _WANTS_BACK = r"(?<!不用)(?<!不要)(?<!不想)(?<!无需)(?<!不必)(?<!别)(?:退|还给我|要回)"   # but not 「这个月的不用退」
 _UNUSED = r"没用过|还没用|没有用过|没使用|未使用"     # the condition a charge is refunded on, said for asking it
 
@@ -115,6 +111,12 @@ def _facet(name: str, message: str, phrasing: str | None = None, vouches: bool =
     return Facet(name, re.compile(message), re.compile(phrasing or message), vouches)
 
 
+# buying together: 部门12个人都想学 有团购价没, 和室友一起买能便宜吗 (not a refund of such a purchase); a kind, and
+# what makes a message that says 想学 a question about buying (content_request)
+_GROUP_PURCHASE = _facet(
+    "group purchase",
+    r"^(?!.*退).*(?:团购|拼团|一起买|合买|几个人.{0,6}买|(?:多|几|十几|[2-9]|\d\d)个人.{0,8}买|批量(?:买|购)|企业采购)",
+    r"团购|拼团|一起买|多人|批量|企业采购|团体|多份|几份", vouches=True)
 FACETS = (
     # a refusal or a failed outcome, or asking it be looked at again: 被驳回, 不给退, 没通过, 不符合条件, 能不能再审
     _facet("refusal", r"驳回|拒绝|拒了|被拒|不给|不让|不同意|不通过|没通过|没过(?!期)|不批|不予|"
@@ -214,8 +216,7 @@ FACETS = (
            r".*(?:写反|写错|画错|画反|配错|错字|错别字|算错|放反|讲错|标错|印错|搞错|弄错|有误|笔误|勘误|纠错|挑个?错|哪个才?对|"
            r"以哪个为准|应该是.{0,10}吧|好像错了|有个错|过时了|(?:文章|课|讲|讲义|页).{0,16}对不上)",
            r"错误|有错|写错|讲错|笔误|错别字|错字|纠错|勘误|过时", vouches=True),
-    # buying together: 部门12个人都想学 有团购价没, 和室友一起买能便宜吗
-    _facet("group purchase", _GROUP_BUY, r"团购|拼团|一起买|多人|批量|企业采购|团体|多份|几份", vouches=True),
+    _GROUP_PURCHASE,
     # stopping a renewal rather than getting its charge back: 每三个月扣我78 想解除这个扣费, 自动扣费我要关掉
     _facet("stop renewal",
            r"^(?!.*(?:退|还给我|要回|没用过|还没用)).*(?:(?:取消|关闭|关掉|关了|解除|停掉|停止)[^,，。]{0,6}"
@@ -344,7 +345,7 @@ def content_request(text: str) -> ContentRequest:
     if text in _MENU_WORDS:
         return ContentRequest(True, "")
     service = bool(_SERVICE_RE.search(text) or _EN_SERVICE_RE.search(text))
-    group = bool(_GROUP_BUY_RE.search(text))    # 「几个人都想学口语 一起买能便宜吗」 asks about buying
+    group = bool(_GROUP_PURCHASE.message.search(text))   # 「几个人都想学口语 一起买能便宜吗」 asks about buying
     if not _WANTS_RE.search(text) or group:
         if _EN_WANTS_RE.search(text):
             words = [w.strip(".'") for w in _EN_WORD_RE.findall(text)]
