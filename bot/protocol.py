@@ -52,7 +52,8 @@ def check_timestamp(timestamp: str, now: float | None = None) -> None:
         value = int(timestamp)
     except (TypeError, ValueError):
         raise ProtocolError(403, "bad timestamp") from None
-    if abs((now if now is not None else time.time()) - value) > MAX_SKEW:
+    # integer arithmetic: a timestamp of hundreds of digits is stale, not a float overflow
+    if abs(int(now if now is not None else time.time()) - value) > MAX_SKEW:
         raise ProtocolError(403, "stale timestamp")
 
 

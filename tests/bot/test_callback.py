@@ -49,6 +49,15 @@ def test_stale_timestamp_is_refused(client: Any) -> None:
     assert client.post(f"/wechat?{signed_query(int(time.time()) - 301)}", data=body).status_code == 403
 
 
+@pytest.mark.parametrize("timestamp", ["9" * 400, "-" + "9" * 400, "1e9"])
+def test_absurd_timestamps_are_refused_not_errors(client: Any, timestamp: str) -> None:
+    body = message_xml(text_message("o-x", "hi")).encode()
+    signed = f"timestamp={timestamp}&nonce=n0nce&signature={sha1_signature(TOKEN, timestamp, 'n0nce')}"
+    assert client.post(f"/wechat?{signed}", data=body).status_code == 403
+    unsigned = f"timestamp={timestamp}&nonce=n0nce&msg_signature=bad&encrypt_type=aes"
+    assert client.post(f"/wechat?{unsigned}", data=b"<xml><Encrypt>x</Encrypt></xml>").status_code == 403
+
+
 def test_oversized_body_is_413(client: Any) -> None:
     body = message_xml(text_message("o-x", "长" * 30000)).encode()
     assert len(body) > 64 * 1024
