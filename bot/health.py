@@ -12,6 +12,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 
 from bot import db
 from bot.deps import Deps
+from bot.knowledge import Knowledge
 from bot.queue_metrics import QueueCollector
 
 PROBE_TIMEOUT = 2.0
@@ -55,8 +56,17 @@ def check(deps: Deps, prober: Prober) -> dict[str, object]:
         "redis": "up" if up["redis"] else "down",
         "database": "up" if up["database"] else "down",
         "index": "ready" if index_ok else "not loaded",
-        "knowledge": "last good copy (the folder fails its check)" if deps.knowledge.serving_copy else "current",
+        "knowledge": knowledge_state(deps.knowledge),
     }
+
+
+def knowledge_state(knowledge: Knowledge) -> str:
+    """Whether the KB serving is the folder as it is now, or the last good one while an edit fails its check."""
+    if knowledge.serving_copy:
+        return "last good copy (the folder fails its check)"
+    if knowledge.rejected:
+        return f"last good load (the folder's latest edit fails its check: {len(knowledge.rejected)} problems)"
+    return "current"
 
 
 def make_blueprint(deps: Deps) -> Blueprint:

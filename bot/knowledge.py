@@ -81,6 +81,7 @@ class Knowledge:
         self._listeners: list[Callable[[object], None]] = []
         self._stop = threading.Event()
         self.serving_copy = False      # True while the saved last good copy serves because the folder fails
+        self.rejected: list[str] = []  # the folder's problems while its last edit fails the check
 
     @property
     def engine(self):  # type: ignore[no-untyped-def]
@@ -109,12 +110,13 @@ class Knowledge:
         with self._lock:
             current = stamp(self.root)
             if not force and self._engine is not None and current == self._stamp:
-                return ReloadResult(ok=True, changed=False, fingerprint=self._engine.kb.fingerprint)
+                return ReloadResult(ok=not self.rejected, changed=False, problems=self.rejected,
+                                    fingerprint=self._engine.kb.fingerprint)
             try:
                 kb = load_kb(self.root)
             except KBInvalid as exc:
                 problems = [str(p) for p in exc.problems]
-                self._stamp = current
+                self._stamp, self.rejected = current, problems
                 metrics.KB_RELOADS.labels("rejected").inc()
                 log.error("knowledge base edit rejected (%d problems), keeping the last good one: %s",
                           len(problems), " | ".join(problems[:10]))
@@ -123,10 +125,10 @@ class Knowledge:
                 return ReloadResult(ok=False, changed=False, problems=problems)
             warnings = [str(w) for w in kb.warnings]
             if self._engine is not None and kb.fingerprint == self._engine.kb.fingerprint and not force:
-                self._stamp, self.serving_copy = current, False
+                self._stamp, self.serving_copy, self.rejected = current, False, []
                 return ReloadResult(ok=True, changed=False, fingerprint=kb.fingerprint, warnings=warnings)
             self._swap_in(self._build(kb, progress))
-            self._stamp, self.serving_copy = current, False
+            self._stamp, self.serving_copy, self.rejected = current, False, []
             self._save_copy(kb.fingerprint)
             log.info("knowledge base loaded: %d FAQ, %d items, fingerprint %s",
                      len(kb.faqs), len(kb.items), kb.fingerprint[:12])

@@ -93,6 +93,9 @@ def test_reload_endpoint_needs_the_admin_token_and_returns_the_check(settings: A
     body = bad.get_json()
     assert bad.status_code == 422 and body["ok"] is False
     assert any(str(article) in problem and "paywall" in problem for problem in body["problems"])
+    again = client.post("/admin/kb/reload", headers=auth)     # the folder is unchanged, and still fails
+    assert again.status_code == 422 and again.get_json()["problems"] == body["problems"]
+    assert "fails its check" in client.get("/healthz").get_json()["knowledge"]
 
 
 def test_admin_routes_are_closed_without_a_configured_token(settings: Any, kb_copy: Path) -> None:
