@@ -204,6 +204,7 @@ def index_build() -> None:
 def evaluate(kb_dir: Path, queries: Path | None, as_json: bool, verbose: bool, one_subscriber: bool,
              url: str | None) -> None:
     """FAQ accuracy, out-of-scope false answers and recommendation nDCG@5 on a labelled KB, via the callback."""
+    import hashlib
     import json
     import tempfile
     import uuid
@@ -212,8 +213,17 @@ def evaluate(kb_dir: Path, queries: Path | None, as_json: bool, verbose: bool, o
     from bot.wire import Signer
     from index import load_kb
     from index.evaluate import evaluate as run_eval
+    from index.evaluate import load_queries
 
     base = settings()
+    queries = queries or kb_dir / "queries.jsonl"
+    if not queries.is_file():
+        raise click.ClickException(f"no labelled queries: {queries} does not exist (give QUERIES, a queries.jsonl "
+                                   "as in ../shared/devkb)")
+    try:
+        load_queries(queries)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
     subscriber = f"o-eval-{uuid.uuid4().hex[:12]}" if one_subscriber else None
     signer = Signer(base.wechat_token, base.aes_key, base.app_id)
     if url:
@@ -224,6 +234,8 @@ def evaluate(kb_dir: Path, queries: Path | None, as_json: bool, verbose: bool, o
         scratch = Path(tempfile.mkdtemp(prefix="kb-eval-"))
         current = base.with_(
             knowledge_dir=kb_dir.resolve(),
+            # an index of its own per KB folder: never the one (or the last good copy) the service serves from
+            index_dir=base.index_dir / "eval" / hashlib.sha1(str(kb_dir.resolve()).encode()).hexdigest()[:12],
             database_url=f"sqlite:///{scratch / 'eval.db'}",
             redis_prefix=f"{base.redis_prefix}eval:{uuid.uuid4().hex[:8]}:",
             log_level="WARNING",

@@ -82,10 +82,26 @@ def ndcg_at(ranked: list[str], relevant: dict[str, int], k: int = 5) -> float:
     return dcg / idcg if idcg else 0.0
 
 
+QUERY_TYPES = ("faq", "recommend", "none")
+
+
 def load_queries(path: str | Path) -> list[dict]:
-    """The labelled queries of a queries.jsonl file."""
+    """The labelled queries of a queries.jsonl file; ValueError naming the line of one that is not."""
+    out = []
     with open(path, encoding="utf-8") as fh:
-        return [json.loads(ln) for ln in fh if ln.strip()]
+        for n, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                q = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"{path}:{n}: not JSON ({exc.msg})") from None
+            if not isinstance(q, dict) or not isinstance(q.get("q"), str) or q.get("type") not in QUERY_TYPES:
+                raise ValueError(f'{path}:{n}: a query needs "q" (text) and "type" ({" | ".join(QUERY_TYPES)})')
+            if q["type"] == "faq" and not isinstance(q.get("expect"), str):
+                raise ValueError(f'{path}:{n}: an faq query needs "expect" (the FAQ id it should get)')
+            out.append(q)
+    return out
 
 
 def outcome_of(u: Understanding) -> Outcome:

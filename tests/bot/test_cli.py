@@ -122,3 +122,29 @@ def test_kb_explain_shows_the_reply_the_candidates_and_where_they_are_written(se
     assert "Reply: the fallback text" in off_topic and "under the gate" in off_topic
     assert "Reply: no such content" in request and "of the topic 「考研数学」" in request
     assert "Reply: the fallback text (small talk about the bot itself)" in small_talk
+
+
+def test_eval_keeps_off_the_served_index_and_explains_missing_or_broken_queries(settings: object,
+                                                                                 tmp_path: Path) -> None:
+    import json
+
+    from tests.bot.test_cli_broadcasts import environment
+
+    kb = tmp_path / "kb"
+    (kb / "faq").mkdir(parents=True)
+    (kb / "articles").mkdir()
+    faq = sorted((ROOT / "knowledge" / "faq").glob("*.yaml"))[0]
+    shutil.copy(faq, kb / "faq")
+    for article in sorted((ROOT / "knowledge" / "articles").glob("*.md"))[:3]:
+        shutil.copy(article, kb / "articles")
+    env = {**environment(settings), "INDEX_DIR": str(tmp_path / "index")}  # type: ignore[arg-type]
+    missing = CliRunner().invoke(cli, ["eval", str(kb)], env=env)
+    assert missing.exit_code != 0 and "no labelled queries" in missing.output and "Traceback" not in missing.output
+    (kb / "queries.jsonl").write_text('{"q": "退款", "type": "faq"}\n', encoding="utf-8")
+    broken = CliRunner().invoke(cli, ["eval", str(kb)], env=env)
+    assert broken.exit_code != 0 and f"{kb / 'queries.jsonl'}:1: an faq query needs" in broken.output
+    (kb / "queries.jsonl").write_text(json.dumps({"q": "今天天气怎么样", "type": "none"}) + "\n", encoding="utf-8")
+    scored = CliRunner().invoke(cli, ["eval", str(kb), "--json"], env=env)
+    assert scored.exit_code == 0, scored.output
+    assert json.loads(scored.output.strip().splitlines()[-1])["none_n"] == 1
+    assert not (tmp_path / "index" / "meta.json").exists() and not (tmp_path / "index" / "last-good-kb").exists()
