@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from typing import Any
 
 from bot.models import Entitlement
@@ -129,6 +130,50 @@ def test_menu_recommend_click_uses_the_profile(wechat: Any) -> None:
     status, reply, _ = wechat.send(event_message("o-menu", "CLICK", key="RECOMMEND"))
     assert status == 200 and reply is not None
     assert LINK.search(str(reply["Content"]))
+
+
+def click(wechat: Any, openid: str, key: str, created: int = 0) -> str:
+    """A menu click; a second click in the same second would be a retry of the first (created tells them apart)."""
+    from bot.wire import event_message
+
+    fields = {**event_message(openid, "CLICK", key=key), "CreateTime": int(time.time()) + created}
+    status, reply, _ = wechat.send(fields)
+    assert status == 200 and reply is not None and reply["MsgType"] == "text"
+    return str(reply["Content"])
+
+
+def test_menu_purchases_click_lists_what_was_bought_and_a_number_opens_it(wechat: Any, deps: Any) -> None:
+    from handlers.menu import NOTHING_BOUGHT
+
+    assert click(wechat, "o-shelf", "MY_PURCHASES") == NOTHING_BOUGHT
+    kb = deps.knowledge.engine.kb
+    owned = list(kb.items)[:2]
+    with deps.sessions.begin() as session:
+        session.add_all(Entitlement(openid="o-shelf", item_id=i) for i in owned)
+    listed = LINK.findall(click(wechat, "o-shelf", "MY_PURCHASES", created=1))
+    assert [title for _, title in listed] == [kb.items[i].title for i in owned]
+    assert all(f"/articles/{i}?t=" in url for (url, _), i in zip(listed, owned, strict=True))
+    assert "已购" in ask(wechat, "o-shelf", "2") and f"/articles/{owned[1]}" in ask(wechat, "o-shelf", "2")
+
+
+def test_menu_help_click_lists_common_questions_that_a_number_answers(wechat: Any, deps: Any) -> None:
+    kb = deps.knowledge.engine.kb
+    lines = click(wechat, "o-help", "HELP").splitlines()[1:]
+    assert 3 <= len(lines) <= 9 and all(line.startswith(f"{n}. ") for n, line in enumerate(lines, 1))
+    first = lines[0].split(". ", 1)[1]
+    entry = next(e for e in kb.faqs.values() if e.question == first)
+    assert trimmed(entry.answer) in ask(wechat, "o-help", "1")
+    files = {kb.sources[e.id].split(":")[0] for e in kb.faqs.values() if e.question in "\n".join(lines)}
+    assert len(files) == len({s.split(":")[0] for s in kb.sources.values()})   # every FAQ file has a say
+
+
+def test_menu_click_on_another_key_reads_the_button_name(wechat: Any, deps: Any) -> None:
+    account = deps.knowledge.engine.kb.account
+    names = {b.get("key"): b["name"] for top in account.menu["button"] for b in [top, *top.get("sub_button", [])]}
+    assert "MEMBERSHIP" in names            # 会员中心 in the shipped account.yaml
+    reply = click(wechat, "o-named", "MEMBERSHIP")
+    assert reply != account.fallback and ("会员" in reply)
+    assert click(wechat, "o-named", "NO_SUCH_KEY", created=1) == account.fallback
 
 
 def test_a_topic_the_catalogue_lacks_gets_no_links_and_the_fallback_text(deps: Any) -> None:
