@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -73,8 +74,10 @@ def sandbox(host: str, port: int, keys_dir: Path) -> None:
 
 
 @cli.command()
-@click.option("--url", default="http://127.0.0.1:8000/wechat", show_default=True, help="The callback URL.")
-@click.option("--sandbox", "sandbox_url", default="http://127.0.0.1:8001", show_default=True)
+@click.option("--url", default=lambda: f"http://127.0.0.1:{os.environ.get('PORT') or 8000}/wechat",
+              show_default="http://127.0.0.1:$PORT/wechat (8000)", help="The callback URL.")
+@click.option("--sandbox", "sandbox_url", default=lambda: f"http://127.0.0.1:{os.environ.get('SANDBOX_PORT') or 8001}",
+              show_default="http://127.0.0.1:$SANDBOX_PORT (8001)", help="The sandbox, where late replies arrive.")
 @click.option("--openid", default="o-terminal-user", show_default=True)
 def chat(url: str, sandbox_url: str, openid: str) -> None:
     """Chat with the account as a subscriber from the terminal."""

@@ -90,6 +90,6 @@ def make_blueprint(deps: Deps) -> Blueprint:
             own = generate_latest(registry)
         else:
             own = generate_latest()
-        return Response(own + generate_latest(queue_state), mimetype=CONTENT_TYPE_LATEST)
+        return Response(own + generate_latest(queue_state), content_type=CONTENT_TYPE_LATEST)
 
     return bp
