@@ -113,6 +113,7 @@ def decide(engine: Engine, sig: Signals, req: ContentRequest) -> Understanding:
     if (d_item >= policy.implicit_items + unconfirmed and (sig.english or sig.item_cov >= policy.implicit_coverage)
             and not req.service
             and not (req.transaction or req.names_item or req.asks_staff or sig.asks_person)
+            and sig.faq_vouched is None     # a kind that names an account matter only (「199扣了 还是锁着」)
             and (d_faq < 0 or d_item >= d_faq + policy.items_lead)):
         return Understanding("recommend", items=items(), topic=sig.text, scores=scores)
     if d_faq >= max(policy.service_faq if req.service else 0.0, policy.elsewhere_faq if sig.elsewhere else 0.0):

@@ -41,15 +41,17 @@ _NOISE_RE = re.compile(
     r"推荐|分享|[\s,.!?~，。！？～、:：;；'\"“”‘’()（）]"
 )
 # Asking the account for something other than teaching: a job done for the subscriber (write, shoot, edit,
-# fix, build, sign up, grab a slot, come over, one-to-one tutoring, something of theirs handled: 帮我把…, sold
-# on: 帮我带货, looked up or valued: 帮我查下, 帮我鉴定, a child signed up: 能帮孩子报名考级吗), a job referral, work
+# fix, build, sign up, grab a slot, book one: 帮我约个钓位, sit an exam: 证书能帮忙考吗, someone sent over: 能派个
+# 老师来村里教吗, come over, one-to-one tutoring, something of theirs handled: 帮我把…, sold on: 帮我带货,
+# looked up or valued: 帮我查下, 帮我鉴定, a child signed up: 能帮孩子报名考级吗), a job referral, work
 # or a partnership with it (你们公司招运营吗, not 还招生吗), a physical place, a free copy of something, or goods:
 # which brand to buy, whether it sells a product, supplies goods (有货源吗, 一件代发) or can be bought from,
 # wholesale, printed copies and delivery (a parcel's whereabouts, not logistics or appraisal as a topic:
 # 翡翠怎么鉴定, 怎么找货源).
 _SERVICE_RE = re.compile(
     r"(?:帮我|帮忙|替我|代我)(?:们)?(?:公司|单位|团队)?(?:一下|下)?"
-    r"(?:写|做|拍|剪|修|改|弄|办|报名|投|清洗|设计|订|买|代|抢|搭建|开发|定制|把|带货|卖|推广)|"
+    r"(?:写|做|拍|剪|修|改|弄|办|报名|投|清洗|设计|订|买|代|抢|搭建|开发|定制|把|带货|卖|推广|约|预约|考(?!虑|察|一下))|"
+    r"派(?:个|一个|位|一位|名)?[^,，。？?]{0,6}(?:来|过来|上门)|"
     r"(?:能|可以)帮(?:孩子|娃|我家孩子|我家娃)(?:一下|下)?(?:报名|报考|抢)|"
     r"代(?:报名|投稿|购|买|办|写|拍|剪|修|练|考|抢)|(?:能|可以)约(?!束)|一对一|1对1|内推|"
     r"(?:从|在|跟)你们(?:这|这里|这儿)?(?:能|可以)?(?:直接)?买(?:吗|么|嘛|不|得到)|"
@@ -235,13 +237,15 @@ ELSEWHERE_RE = re.compile(
     rf"{_MARKETPLACES}|外卖|打车|机票|火车票|酒店|银行|运营商|话费|网吧|游戏|chatgpt|gpt|siri|小爱|{_PLATFORMS}"
 )
 # Another organisation named as the one a purchase, refund or account is with: 「我在别的机构报的班想退费」,
-# 「携程订的酒店想退 找你们可以吗」, another paid-content platform's membership, a school gone bust
+# 「在别的书法APP开的年卡」, 「携程订的酒店想退 找你们可以吗」, another paid-content platform's membership, or
+# another brand's asked to count here (「墨趣的VIP能在你们这用吗」), a school gone bust
 # (「学棋机构倒闭了学费不退」), or any name the purchase was made on (「野狐上买的会员怎么退款」) but the places the
 # account itself sells (its official account, mini program, app, site, phone or computer). Narrower than
 # ELSEWHERE_RE: banks, hotels, tickets and games are a domain's topic as often (「我没有绑银行卡」,
 # 「酒店wifi付不了款」).
 OTHER_ORG_RE = re.compile(
-    rf"别的(?:机构|平台|网站|app|公众号|地方|店)|其他(?:机构|平台|网站|app|公众号)|别家|第三方|{_MARKETPLACES}|"
+    rf"(?:别的|其他|其它).{{0,6}}?(?:机构|平台|网站|app|公众号|地方|店)|别家|第三方|{_MARKETPLACES}|"
+    r"(?:能|可以|能不能)在你们(?:这|这里|这儿|这边)(?:用|使用|通用|抵扣)|"
     r"得到app|在得到|得到上|樊登|小鹅通|千聊|荔枝微课|网易云课堂|腾讯课堂|极客时间|慕课网|混沌学园|喜马拉雅|"
     r"倒闭|跑路|(?<!你们)(?<!贵)机构.{0,6}(?:退|倒闭|跑路)|"
     r"(?:^|[\s,，]|在|从)(?!我|在|app|公众号|小程序|官网|手机|电脑|网页|微信|苹果|安卓|平板|群里|直播间|你们|这|那|网上|线上|官方)"
@@ -249,10 +253,12 @@ OTHER_ORG_RE = re.compile(
 )
 
 # Features of an account that not every account has: points, closing the account, an affiliate scheme, a
-# profile, a presence on other platforms, taking submissions. A KB none of whose entries' phrasings names one
-# has no answer about it, however close a question's wording comes to an entry (「积分怎么兑换礼品」 and the redeem-code
-# entry share only 兑换). A platform counts when the message asks about watching, buying or finding the account
-# there, not when it says where the subscriber saw it (「小红书上刷到你们的课」) or heard something (「知乎上说…」).
+# profile, a presence on other platforms, taking submissions. A KB none of whose entries names one in its
+# phrasings, or speaks of it in its answer as a question would (「注销账号时，剩余的鱼币原路退回」, not 「提供
+# 账号昵称」), has no answer about it, however close a question's wording comes to an entry (「积分怎么兑换
+# 礼品」 and the redeem-code entry share only 兑换). A platform counts when the message asks about watching,
+# buying or finding the account there, not when it says where the subscriber saw it (「小红书上刷到你们的课」)
+# or heard something (「知乎上说…」).
 FEATURES = (
     _facet("points", r"积分"),
     _facet("closing the account",
@@ -272,6 +278,9 @@ SMALL_TALK_RE = re.compile(
     r"^(?:你|您)(?:到底)?(?:是不是|是)(?:个|一个)?(?:机器人|真人|人工智能|ai|机器|bot|自动回复)"
     r"(?:吗|吧|嘛|么|啊|呀|呢|不)?[\s?!哈嘿呵]*$"
 )
+# Asking for money back (「能退吗」, 「钱怎么要回来」): a question about a purchase, whatever it also says it wants
+# to learn (「颜体课买了才看2节 发现更想学欧体 能退吗」).
+_REFUND_ASKED_RE = re.compile(r"退款|退钱|退费|(?:能|可以|可不可以)退|退不|退吗|要回来|退回")
 _CLAUSE_RE = re.compile(r"[\s,.!?~，。！？～、;；]+")
 _BUY_RE = re.compile(
     r"^(?:我)?(?:想|要|想要|打算)?(?:购买|买|下单|订购|入手)(?:一下|一个|一份|一门|一篇|这个|这门|这篇|那个)?\s*(.+)$"
@@ -345,12 +354,13 @@ def content_request(text: str) -> ContentRequest:
     if text in _MENU_WORDS:
         return ContentRequest(True, "")
     service = bool(_SERVICE_RE.search(text) or _EN_SERVICE_RE.search(text))
-    group = bool(_GROUP_PURCHASE.message.search(text))   # 「几个人都想学口语 一起买能便宜吗」 asks about buying
-    if not _WANTS_RE.search(text) or group:
+    # 「几个人都想学口语 一起买能便宜吗」 and 「…更想学欧体 能退吗」 ask about buying
+    buying = bool(_GROUP_PURCHASE.message.search(text) or _REFUND_ASKED_RE.search(text))
+    if not _WANTS_RE.search(text) or buying:
         if _EN_WANTS_RE.search(text):
             words = [w.strip(".'") for w in _EN_WORD_RE.findall(text)]
             return ContentRequest(True, " ".join(w for w in words if w and w not in _EN_NOISE), service)
-        return ContentRequest(False, text, service, bool(_TRANSACTION_RE.search(text)) or group,
+        return ContentRequest(False, text, service, bool(_TRANSACTION_RE.search(text)) or buying,
                               bool(_NAMES_ITEM_RE.search(text)), bool(_STAFF_RE.search(text)))
     kept = []
     for clause in _CLAUSE_RE.split(text):

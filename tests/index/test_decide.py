@@ -74,6 +74,12 @@ def test_a_message_asking_for_a_person_never_takes_the_item_route() -> None:
     assert understood(faq_top=0.60, item_top=0.90, asks_person=True).kind == "fallback"
 
 
+def test_a_message_of_a_kind_that_names_an_account_matter_never_takes_the_item_route() -> None:
+    # 「199已经扣了 颜勤礼碑还是锁着的🔒」: the title is the catalogue's, the message is about a payment
+    assert understood(faq_top=0.78, item_top=0.90).kind == "recommend"
+    assert understood(faq_top=0.78, item_top=0.90, vouched=True).kind == "faq"
+
+
 def test_a_message_about_a_purchase_just_under_the_faq_gate_asks_which_question() -> None:
     assert reading(faq_top=0.78, item_top=0.795, transaction=True) == "clarify"
 

@@ -64,6 +64,19 @@ def test_a_feature_the_faq_never_mentions_gets_no_answer(engine: Engine, text: s
     assert decide(engine, dataclasses.replace(sig, unanswerable=False), content_request(norm)).kind == "faq"
 
 
+def test_an_answer_that_speaks_of_a_feature_as_a_question_would_makes_it_answerable(
+        tmp_path_factory: pytest.TempPathFactory) -> None:
+    # 「注销账号时，剩余的鱼币原路退回」 answers 「注销账号的话 剩下的鱼币怎么办」; 「提供账号昵称」 says nothing about
+    # changing one's nickname
+    entry = ("- id: coins-back\n  question: 鱼币余额能退吗？\n"
+             "  answer: 充值鱼币不能提现；注销账号时，剩余的充值鱼币原路退回。\n")
+    kb_dir = copy_kb(tmp_path_factory.mktemp("closing") / "kb", faq_files=1, articles=0)
+    Path(kb_dir, "faq", "coins.yaml").write_text(entry, encoding="utf-8")
+    with_closing = Engine.build(load_kb(kb_dir), make_encoder(), tmp_path_factory.mktemp("idx"))
+    assert "closing the account" in with_closing.faq_features
+    assert "profile" not in with_closing.faq_features
+
+
 def test_a_feature_the_faq_mentions_is_answered(engine: Engine) -> None:
     u = engine.understand("积分怎么兑换礼品")
     assert (u.kind, u.faq_id) == ("faq", "points-mall")

@@ -67,6 +67,19 @@ def test_asking_to_have_a_child_signed_up_goods_sold_on_or_a_job_is_a_service() 
         assert not content_request(normalize(text)).service, text
 
 
+def test_having_a_slot_booked_an_exam_sat_or_someone_sent_over_is_a_service() -> None:
+    for text in ("能帮我约个黑坑钓场的位置吗 周六的", "钓鱼指导员证书你们能帮忙考吗", "能派个钓师来我们村里的塘口手把手教吗"):
+        assert content_request(normalize(text)).service, text
+    for text in ("帮我考虑一下选哪门课", "考试前一周怎么复习", "派对上怎么拍合照好看"):
+        assert not content_request(normalize(text)).service, text
+
+
+def test_asking_for_money_back_is_about_a_purchase_whatever_it_wants_to_learn() -> None:
+    request = content_request(normalize("颜体课买了才看2节 发现更想学欧体 能退吗"))
+    assert not request.explicit and request.transaction
+    assert content_request(normalize("发现更想学欧体 有推荐的课吗")).explicit
+
+
 def test_wanting_to_learn_and_asking_about_buying_together_is_about_a_purchase() -> None:
     for text in ("我和两个室友都想学口语 一起买能便宜吗", "我们部门12个人都想学power bi 有团购价没"):
         request = content_request(normalize(text))

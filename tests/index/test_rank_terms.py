@@ -197,9 +197,10 @@ def test_another_organisation_is_named_only_as_the_one_a_purchase_is_with(engine
     for text in ("我在别的机构报的班想退费 怎么维权", "携程订的酒店想退 找你们可以吗", "淘宝上买的课能在这看吗",
                  "我在樊登读书的会员什么时候到期", "在得到App买的课能在这看吗"):
         assert engine.signals(normalize(text)).elsewhere, text
-    for text in ("学棋机构倒闭了学费不退 能起诉吗", "野狐上买的会员怎么退款", "之前在别的号上买的课能转过来吗"):
+    for text in ("学棋机构倒闭了学费不退 能起诉吗", "野狐上买的会员怎么退款", "之前在别的号上买的课能转过来吗",
+                 "在别的书法APP开的年卡怎么退款", "墨趣书法的VIP能在你们这用吗"):
         assert engine.signals(normalize(text)).elsewhere, text
     for text in ("我没有绑银行卡 用支付宝能付吗", "在酒店用wifi买课 付了三次都失败", "买的课退款多久到账",
                  "学完能得到什么证书", "我在手机上买的课 电脑上看不到", "我在你们这上买的会员", "公众号上买的课怎么退",
-                 "小程序里买的课在哪看", "我上周在app里买的课", "你们机构的课能退吗"):
+                 "小程序里买的课在哪看", "我上周在app里买的课", "你们机构的课能退吗", "会员在你们这能用多久"):
         assert not engine.signals(normalize(text)).elsewhere, text
