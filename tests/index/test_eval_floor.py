@@ -53,6 +53,10 @@ FLOORS = {
     "cars": {"answered": 0.875, "oos": 0.25, "ndcg": 0.79},
     "hiking": {"answered": 0.80, "oos": 0.19, "ndcg": 0.85},
     "speaking": {"answered": 0.905, "oos": 0.125, "ndcg": 0.86},
+    "fishing": {"answered": 0.905, "oos": 0.19, "ndcg": 0.80},
+    "calligraphy": {"answered": 0.935, "oos": 0.125, "ndcg": 0.81},
+    "abroad": {"answered": 0.83, "oos": 0.19, "ndcg": 0.89},
+    "housing": {"answered": 0.875, "oos": 0.19, "ndcg": 0.87},
 }
 FLOORS_ENGLISH = {
     "devkb": {"answered": 0.80, "oos": 0.17, "ndcg": 0.80},
