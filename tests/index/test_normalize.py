@@ -68,7 +68,8 @@ def test_asking_to_have_a_child_signed_up_goods_sold_on_or_a_job_is_a_service() 
 
 
 def test_having_a_slot_booked_an_exam_sat_or_someone_sent_over_is_a_service() -> None:
-    for text in ("能帮我约个黑坑钓场的位置吗 周六的", "钓鱼指导员证书你们能帮忙考吗", "能派个钓师来我们村里的塘口手把手教吗"):
+    for text in ("能帮我约个黑坑钓场的位置吗 周六的", "钓鱼指导员证书你们能帮忙考吗",
+                 "能派个钓师来我们村里的塘口手把手教吗"):
         assert content_request(normalize(text)).service, text
     for text in ("帮我考虑一下选哪门课", "考试前一周怎么复习", "派对上怎么拍合照好看"):
         assert not content_request(normalize(text)).service, text
