@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from typing import Any
@@ -19,6 +20,8 @@ from bot.config import REAL_API_BASE_URL
 from bot.wechat_api import MassMessageAPI, TemplateMessageAPI
 
 log = logging.getLogger(__name__)
+# credentials a request URL carries, never to be shown in an error message or a log line
+SECRET_PARAMS = re.compile(r"((?:access_token|secret|appsecret|code)=)[^&\s'\"]+")
 TOKEN_MARGIN = 300
 LOCAL_TTL = 30.0
 
@@ -94,7 +97,8 @@ class WeChatClient(_WeChatClient):
         try:
             return super()._request(method, url_or_endpoint, **kwargs)
         except requests.RequestException as exc:
-            raise WeChatClientException(errcode=None, errmsg=f"network error: {exc}", client=self) from exc
+            reason = SECRET_PARAMS.sub(r"\1***", str(exc))
+            raise WeChatClientException(errcode=None, errmsg=f"network error: {reason}", client=self) from exc
         finally:
             self._depth.value -= 1
 

@@ -57,3 +57,16 @@ def test_a_token_rejected_again_after_refresh_fails_instead_of_looping(settings:
         client.message.send_text("o-loop", "x")
     sends = [c for c in sandbox.calls() if c["path"] == "/cgi-bin/message/custom/send"]
     assert len(sends) == 2
+
+
+def test_a_network_error_never_shows_the_access_token(settings: Any, sandbox: Any) -> None:
+    import pytest
+    from wechatpy.exceptions import WeChatClientException
+
+    token = client_for(settings).access_token        # fetched and shared through Redis
+    unreachable = WeChatClient(settings.app_id, settings.app_secret, redis.Redis.from_url(REDIS_URL),
+                               settings.redis_prefix, api_base_url="http://127.0.0.1:9", timeout=5)
+    with pytest.raises(WeChatClientException) as caught:
+        unreachable.user.get_followers()
+    assert "network error" in str(caught.value) and token not in str(caught.value)
+    assert "access_token=***" in str(caught.value)
