@@ -347,8 +347,9 @@ def parse_kb(path: str | Path) -> Parsed:
         checker.userdict_file(root / "userdict.txt")
     checker.dangling_references()
     if not checker.out.problems and not checker.out.faqs and not checker.out.items:
-        checker.warn(root, 0, "no FAQ entries in faq/*.yaml and no items in articles/*.md: every message gets "
-                     "the fallback")
+        # a folder moved or emptied by mistake must not replace the KB that serves
+        checker.problem(root, 0, "no FAQ entries in faq/*.yaml and no items in articles/*.md: a knowledge base "
+                        "needs at least one")
     return checker.out
 
 

@@ -102,3 +102,15 @@ def test_admin_routes_are_closed_without_a_configured_token(settings: Any, kb_co
     app = create_app(settings.with_(knowledge_dir=kb_copy, admin_token=None), watch=False)
     response = app.test_client().post("/admin/kb/reload", headers={"Authorization": "Bearer anything"})
     assert response.status_code == 403
+
+
+def test_an_emptied_folder_is_rejected_and_the_last_good_kb_keeps_serving(settings: Any, kb_copy: Path,
+                                                                          tmp_path: Path) -> None:
+    app = create_app(settings.with_(knowledge_dir=kb_copy), watch=False)
+    client = app.test_client()
+    _, question, first_line = first_faq(kb_copy)
+    for folder in ("faq", "articles"):
+        shutil.move(kb_copy / folder, tmp_path / folder)
+    rejected = client.post("/admin/kb/reload", headers={"Authorization": "Bearer admin-secret"})
+    assert rejected.status_code == 422 and "no FAQ entries" in rejected.get_json()["problems"][0]
+    assert first_line in ask(client, question)

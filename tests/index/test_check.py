@@ -195,10 +195,10 @@ def test_an_answer_pointing_to_a_question_no_entry_asks_is_a_warning(kb_copy: Pa
                                "(did you mean 「课程怎么退款？」?)")
 
 
-def test_an_empty_kb_passes_with_a_warning(tmp_path: Path) -> None:
+def test_an_empty_kb_is_an_error(tmp_path: Path) -> None:
     (tmp_path / "faq").mkdir()
-    (warning,) = warnings_of(tmp_path)
-    assert "no FAQ entries" in warning.message
+    (problem,) = check_kb(tmp_path)
+    assert "no FAQ entries" in problem.message and not problem.warning
 
 
 def test_load_raises_with_every_problem(kb_copy: Path) -> None:
