@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify
+from flask import Flask, jsonify, request
 from wechatpy.exceptions import APILimitedException, WeChatClientException
+from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
 
@@ -115,8 +116,20 @@ def from_wechat(exc: WeChatClientException) -> ServiceError:
     return Upstream(f"WeChat API error: {exc.errcode} {exc.errmsg}", errcode=exc.errcode)
 
 
+# Paths whose clients read JSON: their HTTP errors (an unknown route, a wrong method, a body too large, a
+# failure) are JSON too, like the service's own errors; pages keep Flask's HTML error pages.
+JSON_PATHS = ("/admin/", "/orders/", "/pay/")
+
+
 def install(app: Flask) -> None:
-    """Register one JSON error handler for every ServiceError."""
+    """Register one JSON error handler for every ServiceError, and for HTTP errors on JSON paths."""
+
+    @app.errorhandler(HTTPException)
+    def _http(error: HTTPException):  # type: ignore[no-untyped-def]
+        wants_json = request.path.startswith(JSON_PATHS) or request.path.endswith("/order")
+        if not wants_json or error.code is None:
+            return error
+        return jsonify({"error": error.name, "message": error.description}), error.code
 
     @app.errorhandler(ServiceError)
     def _handle(error: ServiceError):  # type: ignore[no-untyped-def]

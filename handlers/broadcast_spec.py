@@ -16,6 +16,9 @@ TEMPLATE_VALUE_LIMIT = 20
 DATA_KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_.]{0,63}$")
 MASS_CONTENT = ("text", "media_id")
 PAST_GRACE = timedelta(minutes=1)
+FUTURE_LIMIT = timedelta(days=366)     # a time further ahead is a typo (9999-12-31), not a plan
+COLOR = re.compile(r"^#[0-9A-Fa-f]{6}$")
+MAX_DATA_FIELDS = 32                   # template messages have a handful of fields
 
 
 @dataclass(frozen=True)
@@ -72,6 +75,8 @@ def template_data(value: object) -> dict[str, Any]:
     """Template fields as the platform wants them: {key: {"value": text ≤ 20 chars, "color"?}}."""
     if not isinstance(value, dict) or not value:
         raise _fail("data: required, an object of template fields such as {\"thing1\": {\"value\": \"...\"}}")
+    if len(value) > MAX_DATA_FIELDS:
+        raise _fail(f"data: {len(value)} fields; a template has at most {MAX_DATA_FIELDS}")
     fields: dict[str, Any] = {}
     for key, item in value.items():
         if not DATA_KEY.match(str(key)):
@@ -82,6 +87,8 @@ def template_data(value: object) -> dict[str, Any]:
         extra = sorted(set(entry) - {"value", "color"})
         if extra:
             raise _fail(f"data.{key}: unknown field(s) {', '.join(extra)}")
+        if "color" in entry and not (isinstance(entry["color"], str) and COLOR.match(entry["color"])):
+            raise _fail(f"data.{key}.color: a colour such as #173177")
         if len(entry["value"]) > TEMPLATE_VALUE_LIMIT:
             raise _fail(
                 f"data.{key}.value has {len(entry['value'])} characters; "
@@ -105,7 +112,7 @@ def _link(deps: Deps, body: dict[str, Any]) -> tuple[str | None, str | None]:
     if url is not None and article_id is not None:
         raise _fail("give url or article_id, not both")
     if url is not None:
-        if not isinstance(url, str) or not re.match(r"^https?://\S+$", url) or len(url) > 1024:
+        if not isinstance(url, str) or not re.match(r"^https?://[^/\s?#]+\S*$", url) or len(url) > 1024:
             raise _fail("url: an http(s) URL of at most 1024 characters")
         return url, None
     if article_id is None:
@@ -124,7 +131,8 @@ def _audience(deps: Deps, value: object, kind: str) -> dict[str, Any]:
         raise _fail("audience: a mass broadcast goes to {\"all\": true} or one {\"tag\": ...}")
     if key == "all" and target is not True:
         raise _fail("audience.all: must be true")
-    if key == "tag" and not (isinstance(target, int) or (isinstance(target, str) and target.strip())):
+    if key == "tag" and not ((isinstance(target, int) and not isinstance(target, bool))
+                             or (isinstance(target, str) and target.strip())):
         raise _fail("audience.tag: a platform tag name or id")
     kb = deps.knowledge.engine.kb
     if key == "bought" and (not isinstance(target, str) or target not in kb.items):
@@ -158,4 +166,6 @@ def _schedule(value: object) -> datetime | None:
     when = when.astimezone(UTC).replace(tzinfo=None)
     if when < datetime.now(UTC).replace(tzinfo=None) - PAST_GRACE:
         raise _fail(f"schedule_at: {value} is in the past")
+    if when > datetime.now(UTC).replace(tzinfo=None) + FUTURE_LIMIT:
+        raise _fail(f"schedule_at: {value} is more than {FUTURE_LIMIT.days} days ahead")
     return when

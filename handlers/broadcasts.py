@@ -13,7 +13,7 @@ from wechatpy.exceptions import WeChatClientException
 
 from bot.admin import require_admin
 from bot.deps import Deps
-from bot.errors import Conflict, NotFound, Unprocessable
+from bot.errors import Conflict, InvalidInput, NotFound, Unprocessable
 from bot.logs import hash_openid
 from bot.models import Broadcast, Delivery, utcnow
 from handlers import broadcast_flow, broadcast_mass
@@ -167,6 +167,14 @@ def _int(value: object) -> int:
         return 0
 
 
+def json_body() -> Any:
+    """The request's JSON document, None when it is not JSON; 400 when it nests too deep to read."""
+    try:
+        return request.get_json(silent=True)
+    except RecursionError:
+        raise InvalidInput("the JSON body nests too deeply") from None
+
+
 def make_blueprint(deps: Deps) -> Blueprint:
     """`/admin/broadcasts`: create, list, status, preview, start, cancel."""
     bp = Blueprint("admin_broadcasts", __name__)
@@ -175,7 +183,7 @@ def make_blueprint(deps: Deps) -> Blueprint:
     @bp.post("/admin/broadcasts")
     @admin
     def create_route() -> tuple[Response, int]:
-        return jsonify(create(deps, request.get_json(silent=True))), 201
+        return jsonify(create(deps, json_body())), 201
 
     @bp.get("/admin/broadcasts")
     @admin
@@ -190,7 +198,7 @@ def make_blueprint(deps: Deps) -> Blueprint:
     @bp.post("/admin/broadcasts/<int:broadcast_id>/preview")
     @admin
     def preview_route(broadcast_id: int) -> Response:
-        body = request.get_json(silent=True)
+        body = json_body()
         return jsonify(preview(deps, broadcast_id, body.get("openids") if isinstance(body, dict) else None))
 
     @bp.post("/admin/broadcasts/<int:broadcast_id>/start")

@@ -93,7 +93,7 @@ class NotifyVerifier:
             raise
         except InvalidTag as exc:
             raise Rejected("undecryptable", "resource does not decrypt with the APIv3 key") from exc
-        except (ValueError, KeyError, TypeError, AttributeError, binascii.Error) as exc:
+        except (ValueError, KeyError, TypeError, AttributeError, binascii.Error, RecursionError) as exc:
             raise Rejected("malformed", f"unreadable notify: {type(exc).__name__}") from exc
         if not isinstance(envelope, dict) or not isinstance(transaction, dict):
             raise Rejected("malformed", "unreadable notify")

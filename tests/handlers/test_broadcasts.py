@@ -72,6 +72,15 @@ def counts(sandbox: SandboxClient) -> dict[str, int]:
     return sandbox.summary(TEMPLATE)["counts"]
 
 
+def test_the_admin_api_answers_every_refusal_in_json(client: Any) -> None:
+    for response, status in ((client.get("/admin/broadcasts/abc", headers=AUTH), 404),
+                             (client.get("/admin/broadcasts/1/start", headers=AUTH), 405),
+                             (client.post("/admin/broadcasts", data="[" * 100_000 + "]" * 100_000,
+                                          content_type="application/json", headers=AUTH), 400)):
+        assert response.status_code == status and response.is_json and response.get_json()["message"]
+    assert not client.get("/articles/no-such-item").is_json       # pages keep their HTML error page
+
+
 def test_admin_routes_need_the_bearer_token(client: Any) -> None:
     assert client.post("/admin/broadcasts", json=body()).status_code == 401
     assert client.get("/admin/broadcasts/1", headers={"Authorization": "Bearer wrong"}).status_code == 401
@@ -91,6 +100,11 @@ def test_admin_routes_need_the_bearer_token(client: Any) -> None:
         ({"schedule_at": "next tuesday"}, "schedule_at"),
         ({"schedule_at": "2020-01-01T00:00:00Z"}, "in the past"),
         ({"url": "https://example.com/x"}, "not both"),
+        ({"url": "http:///path", "article_id": None}, "url"),
+        ({"schedule_at": "9999-12-31T23:59:59+00:00"}, "days ahead"),
+        ({"data": {"thing1": {"value": "新课上线", "color": ["red"]}}}, "colour"),
+        ({"data": {f"thing{n}": "x" for n in range(40)}}, "at most 32"),
+        ({"audience": {"tag": True}}, "tag"),
     ],
 )
 def test_bad_bodies_get_422_with_a_clear_message(client: Any, deps: Any, changes: dict[str, Any], message: str) -> None:
