@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import base64
 import binascii
+import math
 import os
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlsplit
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 ROOT = Path(__file__).resolve().parent.parent
 REAL_API_BASE_URL = "https://api.weixin.qq.com"
@@ -18,6 +22,7 @@ REAL_PAY_API_BASE_URL = "https://api.mch.weixin.qq.com"
 SANDBOX_APP_ID = "wxsandbox0000000"
 SANDBOX_APP_SECRET = "sandbox-secret"
 SANDBOX_TOKEN = "sandbox-token"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
 class ConfigError(Exception):
@@ -97,7 +102,8 @@ class Settings:
             value = env.get(name, "").strip()
             return value or default
 
-        def number(name: str, default: float, kind: type = float, minimum: float = 0) -> float:
+        def number(name: str, default: float, kind: type = float, minimum: float = 0,
+                   maximum: float = math.inf) -> float:
             raw = text(name)
             if raw is None:
                 return default
@@ -106,8 +112,12 @@ class Settings:
             except ValueError:
                 problems.append(f"{name}: expected a {kind.__name__}, got {raw!r}")
                 return default
-            if value <= minimum:
-                problems.append(f"{name}: must be greater than {minimum}, got {raw!r}")
+            if not math.isfinite(value):
+                problems.append(f"{name}: expected a finite number, got {raw!r}")
+                return default
+            if value <= minimum or value > maximum:
+                bound = f"greater than {minimum}" + (f" and at most {maximum}" if math.isfinite(maximum) else "")
+                problems.append(f"{name}: must be {bound}, got {raw!r}")
                 return default
             return value
 
@@ -123,13 +133,13 @@ class Settings:
 
         var_dir = Path(text("VAR_DIR", str(ROOT / "var")) or "var").resolve()
         values["var_dir"] = var_dir
-        port = int(number("PORT", 8000, int))
+        port = int(number("PORT", 8000, int, maximum=65535))
         values["port"] = port
         app_id, app_secret = text("WECHAT_APP_ID"), text("WECHAT_APP_SECRET")
         if bool(app_id) != bool(app_secret):
             problems.append("WECHAT_APP_ID and WECHAT_APP_SECRET must be set together")
         sandbox = not (app_id and app_secret)
-        sandbox_port = int(number("SANDBOX_PORT", 8001, int))
+        sandbox_port = int(number("SANDBOX_PORT", 8001, int, maximum=65535))
         values.update(sandbox=sandbox, sandbox_port=sandbox_port)
         values["app_id"] = app_id or SANDBOX_APP_ID
         values["app_secret"] = app_secret or SANDBOX_APP_SECRET
@@ -148,9 +158,16 @@ class Settings:
         values["oauth_base_url"] = api_base if overridden else REAL_OAUTH_BASE_URL
         values["public_base_url"] = url("PUBLIC_BASE_URL", f"http://127.0.0.1:{port}")
         values["redis_url"] = text("REDIS_URL", "redis://127.0.0.1:6379/0")
+        if not str(values["redis_url"]).startswith(("redis://", "rediss://", "unix://")):
+            problems.append(f"REDIS_URL: expected redis://host:port/db, got {values['redis_url']!r}")
         values["redis_prefix"] = text("REDIS_PREFIX", "kp:")
         values["queue_name"] = text("RQ_QUEUE", "default")
         values["database_url"] = text("DATABASE_URL", f"sqlite:///{var_dir / 'app.db'}")
+        try:
+            make_url(str(values["database_url"]))
+        except ArgumentError:
+            problems.append(f"DATABASE_URL: not an SQLAlchemy URL such as postgresql+psycopg://host/db, "
+                            f"got {values['database_url']!r}")
         values["knowledge_dir"] = Path(text("KNOWLEDGE_DIR", str(ROOT / "knowledge")) or "").resolve()
         values["index_dir"] = Path(text("INDEX_DIR", str(var_dir / "index")) or "").resolve()
         values["embedding_model"] = text("EMBEDDING_MODEL", "") or ""
@@ -160,6 +177,8 @@ class Settings:
         values["reply_deadline"] = number("REPLY_DEADLINE", 4.5)
         values["api_timeout"] = number("WECHAT_API_TIMEOUT", 5.0)
         values["log_level"] = (text("LOG_LEVEL", "INFO") or "INFO").upper()
+        if values["log_level"] not in LOG_LEVELS:
+            problems.append(f"LOG_LEVEL: one of {', '.join(LOG_LEVELS)}, got {values['log_level']!r}")
         values["pay"] = _pay_from_env(env, problems, sandbox, sandbox_port)
         if not Path(str(values["knowledge_dir"])).is_dir():
             problems.append(f"KNOWLEDGE_DIR: {values['knowledge_dir']} is not a directory")
@@ -195,6 +214,8 @@ def _pay_from_env(
         problems.append("WECHAT_PAY_APIV3_KEY: must be 32 bytes")
     default_base = f"http://127.0.0.1:{sandbox_port}" if sandbox else REAL_PAY_API_BASE_URL
     base = env.get("WECHAT_PAY_API_BASE_URL", "").strip().rstrip("/") or default_base
+    if urlsplit(base).scheme not in ("http", "https") or not urlsplit(base).netloc:
+        problems.append(f"WECHAT_PAY_API_BASE_URL: expected an http(s) URL, got {base!r}")
     return PaySettings(
         mch_id=given["WECHAT_PAY_MCH_ID"],
         private_key_path=Path(given["WECHAT_PAY_PRIVATE_KEY"]),

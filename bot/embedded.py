@@ -8,7 +8,7 @@ import socket
 from typing import Any
 
 from bot import logs
-from bot.config import PaySettings, Settings
+from bot.config import ConfigError, PaySettings, Settings
 from bot.redis_conn import ensure
 
 log = logging.getLogger("embedded")
@@ -59,6 +59,8 @@ def run(settings: Settings) -> None:
     from workers.runner import start_in_thread
 
     logs.setup(settings.log_level)
+    if _listening(settings.port):      # refused now, not after a minute of loading the index
+        raise ConfigError([f"PORT: something already listens on {settings.port}"])
     url, private = ensure(settings.redis_url, settings.var_dir / "redis")
     if private is not None:
         settings = settings.with_(redis_url=url)

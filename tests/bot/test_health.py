@@ -105,6 +105,20 @@ def test_refusals_are_counted_by_status(client: Any) -> None:
         before, "kp_http_requests_total", route="/wechat", status="403")
 
 
+def test_a_port_already_in_use_stops_start_up_with_one_line(tmp_path: Any) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("WECHAT_", "PORT", "KNOWLEDGE_"))}
+        env.update(VAR_DIR=str(tmp_path), PORT=str(taken.getsockname()[1]), PYTHONWARNINGS="ignore")
+        done = subprocess.run([sys.executable, "app.py"], cwd=ROOT, env=env, capture_output=True, text=True,
+                              timeout=60)
+    assert done.returncode != 0 and "Traceback" not in done.stderr
+    assert done.stderr.strip().splitlines()[-1].startswith("configuration error: PORT: something already listens")
+
+
 ENTRY_POINTS = {"app.py": [sys.executable, "app.py"], "worker": [sys.executable, "-m", "bot", "worker"]}
 BAD_ENVIRONMENTS = [
     ({"WECHAT_AES_KEY": "bad"}, "WECHAT_AES_KEY"),
@@ -115,6 +129,11 @@ BAD_ENVIRONMENTS = [
     ({"WECHAT_APP_ID": "wx123"}, "WECHAT_APP_SECRET"),
     ({"WECHAT_PAY_MCH_ID": "1900000001"}, "WECHAT_PAY_PRIVATE_KEY"),
     ({"KNOWLEDGE_DIR": "/nonexistent/kb"}, "KNOWLEDGE_DIR"),
+    ({"PORT": "99999"}, "PORT"),
+    ({"BROADCAST_RATE": "nan"}, "BROADCAST_RATE"),
+    ({"DATABASE_URL": "nonsense"}, "DATABASE_URL"),
+    ({"REDIS_URL": "nonsense"}, "REDIS_URL"),
+    ({"LOG_LEVEL": "LOUD"}, "LOG_LEVEL"),
 ]
 
 
@@ -123,7 +142,8 @@ BAD_ENVIRONMENTS = [
 def test_bad_environment_stops_start_up_with_one_line_naming_it(entry: str, bad: dict[str, str], name: str,
                                                                 tmp_path: Any) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("WECHAT_", "BROADCAST_", "PORT", "KNOWLEDGE_"))}
-    env.update(bad, VAR_DIR=str(tmp_path), REDIS_URL="redis://127.0.0.1:1/0", PYTHONWARNINGS="ignore")
+    env.update(VAR_DIR=str(tmp_path), REDIS_URL="redis://127.0.0.1:1/0", PYTHONWARNINGS="ignore")
+    env.update(bad)
     done = subprocess.run(ENTRY_POINTS[entry], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode != 0
     lines = done.stderr.strip().splitlines()
