@@ -214,7 +214,7 @@ def evaluate(kb_dir: Path, queries: Path | None, as_json: bool, verbose: bool, o
 
     from bot.evalchat import callback_respond, http_respond
     from bot.wire import Signer
-    from index import load_kb
+    from index import KBInvalid, load_kb
     from index.evaluate import evaluate as run_eval
     from index.evaluate import load_queries
 
@@ -224,13 +224,20 @@ def evaluate(kb_dir: Path, queries: Path | None, as_json: bool, verbose: bool, o
         raise click.ClickException(f"no labelled queries: {queries} does not exist (give QUERIES, a queries.jsonl "
                                    "as in ../shared/devkb)")
     try:
-        load_queries(queries)
+        labelled = load_queries(queries)
+        kb = load_kb(kb_dir)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
+    except KBInvalid as exc:
+        raise click.ClickException(f"{kb_dir} fails its check: " + "; ".join(map(str, exc.problems[:3]))) from None
+    unknown = sorted({i for q in labelled for i in [q.get("expect"), *q.get("relevant", {})]
+                      if i and i not in kb.faqs and i not in kb.items})
+    if unknown:
+        raise click.ClickException(f"{queries} labels ids that {kb_dir} does not have: {', '.join(unknown[:10])}")
     subscriber = f"o-eval-{uuid.uuid4().hex[:12]}" if one_subscriber else None
     signer = Signer(base.wechat_token, base.aes_key, base.app_id)
     if url:
-        respond = http_respond(url, signer, load_kb(kb_dir), subscriber)
+        respond = http_respond(url, signer, kb, subscriber)
     else:
         from app import create_app
 

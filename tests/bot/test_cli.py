@@ -143,6 +143,10 @@ def test_eval_keeps_off_the_served_index_and_explains_missing_or_broken_queries(
     (kb / "queries.jsonl").write_text('{"q": "退款", "type": "faq"}\n', encoding="utf-8")
     broken = CliRunner().invoke(cli, ["eval", str(kb)], env=env)
     assert broken.exit_code != 0 and f"{kb / 'queries.jsonl'}:1: an faq query needs" in broken.output
+    (kb / "queries.jsonl").write_text(json.dumps({"q": "退款", "type": "faq", "expect": "no-such-entry"}) + "\n",
+                                      encoding="utf-8")
+    unknown = CliRunner().invoke(cli, ["eval", str(kb)], env=env)
+    assert unknown.exit_code != 0 and "does not have: no-such-entry" in unknown.output
     (kb / "queries.jsonl").write_text(json.dumps({"q": "今天天气怎么样", "type": "none"}) + "\n", encoding="utf-8")
     scored = CliRunner().invoke(cli, ["eval", str(kb), "--json"], env=env)
     assert scored.exit_code == 0, scored.output
