@@ -16,6 +16,16 @@ from index.model import FaqEntry, Item, Problem
 from index.normalize import wording_key
 from index.yamlnodes import Located, YamlSyntax
 
+MENU_NAME_BYTES = 16          # the platform's limits on menu button names (UTF-8 bytes)
+SUB_MENU_NAME_BYTES = 60
+# what each kind of menu button must carry besides its name
+BUTTON_NEEDS: dict[str, tuple[str, ...]] = {
+    "click": ("key",), "view": ("url",), "miniprogram": ("url", "appid", "pagepath"),
+    "scancode_push": ("key",), "scancode_waitmsg": ("key",), "pic_sysphoto": ("key",),
+    "pic_photo_or_album": ("key",), "pic_weixin": ("key",), "location_select": ("key",),
+    "media_id": ("media_id",), "article_id": ("article_id",), "article_view_limited": ("article_id",),
+}
+
 ID_RE = re.compile(r"^[a-z0-9-]+$")
 PRICE_RE = re.compile(r"^\d+\.\d{2}$")
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -134,7 +144,7 @@ class _Checker:
     def read(self, path: Path) -> str | None:
         """The file's text, or None (with the problem recorded) when it is not readable UTF-8."""
         try:
-            return path.read_text(encoding="utf-8")
+            return path.read_text(encoding="utf-8-sig")   # a BOM some editors write is no content
         except UnicodeDecodeError:
             self.problem(path, 1, "file is not UTF-8")
         except OSError as exc:
@@ -294,26 +304,47 @@ class _Checker:
         self.out.account = good
 
     def menu_ok(self, path: Path, loc: Located) -> bool:
-        menu = loc.value
-        buttons = menu.get("button") if isinstance(menu, dict) else None
-        if not isinstance(buttons, list) or not 1 <= len(buttons) <= 3:
+        buttons = yamlnodes.fields(loc).get("button")
+        if buttons is None or not isinstance(buttons.value, list) or not 1 <= len(buttons.value) <= 3:
             self.problem(path, loc.line, "field 'menu' must be a mapping with 'button': a list of 1-3 buttons")
             return False
-        for b in buttons:
-            subs = b.get("sub_button") if isinstance(b, dict) else None
-            if not isinstance(b, dict) or not isinstance(b.get("name"), str):
-                self.problem(path, loc.line, "every menu button needs a 'name'")
-                return False
-            if subs is not None and (not isinstance(subs, list) or len(subs) > 5 or not all(
-                isinstance(s, dict) and isinstance(s.get("name"), str) and s.get("type") for s in subs
-            )):
-                self.problem(path, loc.line, f"menu button {b['name']!r}: 'sub_button' must list 1-5 buttons "
-                             "with name and type")
-                return False
-            if subs is None and not b.get("type"):
-                self.problem(path, loc.line, f"menu button {b['name']!r} needs a 'type' or 'sub_button'")
-                return False
-        return True
+        ok = True
+        for top in yamlnodes.items(buttons):
+            subs = yamlnodes.fields(top).get("sub_button") if isinstance(top.value, dict) else None
+            if subs is None:
+                ok = self.button_ok(path, top, MENU_NAME_BYTES) and ok
+                continue
+            ok = self.button_ok(path, top, MENU_NAME_BYTES, needs_type=False) and ok
+            if not isinstance(subs.value, list) or not 1 <= len(subs.value) <= 5:
+                self.problem(path, subs.line, "'sub_button' must list 1-5 buttons")
+                ok = False
+                continue
+            for sub in yamlnodes.items(subs):
+                ok = self.button_ok(path, sub, SUB_MENU_NAME_BYTES) and ok
+        return ok
+
+    def button_ok(self, path: Path, loc: Located, name_bytes: int, needs_type: bool = True) -> bool:
+        """One menu button as the platform accepts it: a short name, a known type and what that type needs."""
+        b = loc.value
+        if not isinstance(b, dict) or not isinstance(b.get("name"), str) or not b["name"].strip():
+            self.problem(path, loc.line, "every menu button needs a 'name'")
+            return False
+        name = b["name"]
+        problems = []
+        if len(name.encode()) > name_bytes:
+            problems.append(f"its name is {len(name.encode())} bytes; the platform allows {name_bytes} "
+                            f"({name_bytes // 3} Chinese characters)")
+        kind = b.get("type")
+        if needs_type and kind not in BUTTON_NEEDS:
+            problems.append(f"'type' must be one of {', '.join(sorted(BUTTON_NEEDS))}")
+        for need in BUTTON_NEEDS.get(kind, ()) if needs_type else ():
+            if not isinstance(b.get(need), str) or not b[need].strip():
+                problems.append(f"a {kind} button needs '{need}'")
+        if kind == "view" and isinstance(b.get("url"), str) and not re.match(r"^https?://[^/\s]+", b["url"]):
+            problems.append("its 'url' must be an http(s) URL")
+        for message in problems:
+            self.problem(path, loc.line, f"menu button {name!r}: {message}")
+        return not problems
 
     def userdict_file(self, path: Path) -> None:
         text = self.read(path)
@@ -324,8 +355,9 @@ class _Checker:
             if not line or line.startswith("#"):
                 continue
             parts = line.split()
-            if len(parts) > 1 and not parts[1].isdigit():
-                self.problem(path, n, f"bad userdict line: frequency {parts[1]!r} must be a whole number")
+            if not re.match(r"^\S+(?: \d+)?(?: [a-z]+)?$", " ".join(parts)):    # jieba's: word [freq] [tag]
+                self.problem(path, n, f"bad userdict line {line!r}: expected 'word', 'word freq', 'word tag' or "
+                                      "'word freq tag' (freq a whole number, tag a part of speech such as nz)")
                 continue
             self.out.userdict.append(parts[0])
 

@@ -42,9 +42,13 @@ def parse(text: str, line_offset: int = 0) -> Located:
     loader = _Loader(text)
     try:
         node = loader.get_single_node()
+        if node is not None:
+            _refuse_duplicate_keys(node, line_offset)
         value = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
+        # an unclosed quote or bracket is found only at the end of the file: name the line it opened on
+        ends = "end of stream" in str(exc.problem or "")
+        mark = (exc.context_mark if ends else None) or exc.problem_mark or exc.context_mark
         line = (mark.line + 1 if mark else 1) + line_offset
         msg = " ".join(str(p) for p in (exc.context, exc.problem) if p)
         raise YamlSyntax(line, f"YAML syntax error: {msg or exc}") from None
@@ -54,6 +58,23 @@ def parse(text: str, line_offset: int = 0) -> Located:
         loader.dispose()
     line = node.start_mark.line + 1 + line_offset if node is not None else 1 + line_offset
     return Located(value, node, line)
+
+
+def _refuse_duplicate_keys(node: yaml.Node, line_offset: int) -> None:
+    """YamlSyntax for a key written twice in one mapping: the later value would silently win."""
+    if isinstance(node, yaml.MappingNode):
+        seen: dict[str, int] = {}
+        for knode, vnode in node.value:
+            if isinstance(knode, yaml.ScalarNode):
+                line = knode.start_mark.line + 1 + line_offset
+                if knode.value in seen:
+                    raise YamlSyntax(line, f"key '{knode.value}' appears twice in one mapping "
+                                           f"(first on line {seen[knode.value]})")
+                seen[knode.value] = line
+            _refuse_duplicate_keys(vnode, line_offset)
+    elif isinstance(node, yaml.SequenceNode):
+        for child in node.value:
+            _refuse_duplicate_keys(child, line_offset)
 
 
 def items(loc: Located, line_offset: int = 0) -> list[Located]:

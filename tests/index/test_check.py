@@ -61,6 +61,20 @@ def test_yaml_syntax_error_has_line(kb_copy: Path) -> None:
     assert prob.path == str(p) and prob.line >= 3
 
 
+def test_a_key_written_twice_names_both_lines_and_an_unclosed_quote_its_opening_line(kb_copy: Path) -> None:
+    p = write_faq(kb_copy, "- id: a\n  question: 第一个\n  answer: 答案\n  question: 第二个\n")
+    prob = only(check_kb(kb_copy), "appears twice")
+    assert (prob.path, prob.line) == (str(p), 4) and "first on line 2" in prob.message
+    write_faq(kb_copy, "- id: a\n  question: \"没有闭合\n  answer: 答案\n" + "# 注释\n" * 20)
+    assert only(check_kb(kb_copy), "YAML syntax").line == 2
+
+
+def test_an_article_saved_with_a_bom_reads_like_any_other(kb_copy: Path) -> None:
+    p = write_article(kb_copy)
+    p.write_bytes(b"\xef\xbb\xbf" + p.read_bytes())
+    assert check_kb(kb_copy) == []
+
+
 def test_missing_required_field(kb_copy: Path) -> None:
     write_faq(kb_copy, "- id: ok-one\n  question: 问题一\n  answer: 答案\n\n- id: no-answer\n  question: 问题二\n")
     prob = only(check_kb(kb_copy), "missing required field 'answer'")
@@ -126,6 +140,22 @@ def test_account_types_checked(kb_copy: Path) -> None:
     probs = check_kb(kb_copy)
     assert only(probs, "'welcome'").line == 2
     assert only(probs, "'menu'").line == 3
+
+
+def test_each_menu_button_is_checked_as_the_platform_would_on_its_own_line(kb_copy: Path) -> None:
+    (kb_copy / "account.yaml").write_text(
+        "menu:\n  button:\n"
+        "    - {type: click, name: 推荐}\n"                               # line 3: no key
+        "    - {type: view, name: 官网, url: ftp://x}\n"                   # line 4: not http(s)
+        "    - name: 我的\n      sub_button:\n"
+        "        - {type: clik, name: 已购, key: MY}\n"                    # line 7: unknown type
+        "        - {type: click, name: 这是一个非常非常非常非常非常长的菜单名字啊, key: X}\n",   # line 8: too long
+        encoding="utf-8")
+    probs = check_kb(kb_copy)
+    assert only(probs, "needs 'key'").line == 3
+    assert only(probs, "http(s) URL").line == 4
+    assert only(probs, "'type' must be one of").line == 7
+    assert only(probs, "bytes").line == 8
 
 
 @pytest.mark.parametrize("name", ["faq/x.yaml", "account.yaml", "userdict.txt"])
@@ -206,3 +236,10 @@ def test_load_raises_with_every_problem(kb_copy: Path) -> None:
     with pytest.raises(KBInvalid) as err:
         load_kb(kb_copy)
     assert len(err.value.problems) == 2
+
+
+def test_userdict_lines_follow_jiebas_word_freq_tag_form(kb_copy: Path) -> None:
+    (kb_copy / "userdict.txt").write_text("窗口函数\n数据清洗 100\n大模型 nz\n向量库 20 nz\n坏的 行 x\n",
+                                          encoding="utf-8")
+    (problem,) = check_kb(kb_copy)
+    assert problem.line == 5 and "word freq tag" in problem.message
