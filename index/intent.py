@@ -47,7 +47,8 @@ _NOISE_RE = re.compile(
 # or a partnership with it (你们公司招运营吗, not 还招生吗), a physical place, a free copy of something, or goods:
 # which brand to buy, whether it sells a product, supplies goods (有货源吗, 一件代发) or can be bought from,
 # wholesale, printed copies and delivery (a parcel's whereabouts, not logistics or appraisal as a topic:
-# 翡翠怎么鉴定, 怎么找货源).
+# 翡翠怎么鉴定, 怎么找货源), or whether to see a doctor (要不要打破伤风针, 要去医院看吗, 是不是心脏有问题):
+# medical advice, which no article gives.
 _SERVICE_RE = re.compile(
     r"(?:帮我|帮忙|替我|代我)(?:们)?(?:公司|单位|团队)?(?:一下|下)?"
     r"(?:写|做|拍|剪|修|改|弄|办|报名|投|清洗|设计|订|买|代|抢|搭建|开发|定制|把|带货|卖|推广|约|预约|考(?!虑|察|一下))|"
@@ -67,7 +68,9 @@ _SERVICE_RE = re.compile(
     # whether the account takes work or buys something: 字画装裱你们做不做, 收不收里程
     r"收不收|你们[^,，。？?]{0,8}(?:做|接|办|收)不(?:做|接|办|收)|"
     r"(?:帮我|帮忙|替我|给我)(?:一下|下)?(?:查|鉴定|估价|估个价)|(?:能|可以|你们)[^,，。？?]{0,6}批发|批发(?:吗|么|价)|"
-    r"物流(?:到哪|信息|单号|怎么查)"
+    r"物流(?:到哪|信息|单号|怎么查)|"
+    r"(?:要不要|需不需要|用不用|该不该|要)(?:去)?(?:医院|看医生|就医|打.{0,4}针)|去医院(?:看|查)(?:一下|下)?吗|"
+    r"是不是.{0,6}(?:心脏|病了|有病)"
 )
 # Talk about a purchase: a refund, a payment, an order or an invoice, or buying content or its price
 # ("课…买的", "报了…训练营", "这门课有点贵"). A question about buying is an account question, even when it

@@ -75,6 +75,14 @@ def test_having_a_slot_booked_an_exam_sat_or_someone_sent_over_is_a_service() ->
         assert not content_request(normalize(text)).service, text
 
 
+def test_asking_whether_to_see_a_doctor_is_a_service_no_article_gives() -> None:
+    for text in ("钓鱼被鱼钩扎进手指 要不要打破伤风针", "孩子下棋久了颈椎疼 要去医院看吗",
+                 "喝完咖啡心慌手抖 是不是心脏有问题"):
+        assert content_request(normalize(text)).service, text
+    for text in ("久坐腰疼怎么缓解", "医院的体检报告怎么看", "心脏不好能跑步吗"):
+        assert not content_request(normalize(text)).service, text
+
+
 def test_asking_for_money_back_is_about_a_purchase_whatever_it_wants_to_learn() -> None:
     request = content_request(normalize("颜体课买了才看2节 发现更想学欧体 能退吗"))
     assert not request.explicit and request.transaction
