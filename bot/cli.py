@@ -11,7 +11,7 @@ from typing import Any
 import click
 
 from bot.config import ConfigError, Settings
-from bot.errors import ServiceError, exit_code_of
+from bot.errors import ServiceError, Unavailable, exit_code_of
 
 
 def settings() -> Settings:
@@ -36,11 +36,25 @@ class Group(click.Group):
     """Maps ServiceError to its exit code and a one-line message."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        from redis.exceptions import ConnectionError as RedisDown
+        from redis.exceptions import TimeoutError as RedisSlow
+        from sqlalchemy.exc import OperationalError
+
         try:
             return super().invoke(ctx)
         except ServiceError as exc:
             click.echo(f"error: {exc.message}", err=True)
             sys.exit(exit_code_of(exc))
+        except (RedisDown, RedisSlow) as exc:      # a dependency down: say which, not a traceback
+            self.unavailable(f"Redis is unreachable ({type(exc).__name__}); is REDIS_URL right and Redis up?")
+        except OperationalError as exc:
+            self.unavailable(f"the database is unreachable ({str(exc.orig).strip().splitlines()[0][:160]}); "
+                             "is DATABASE_URL right and the database up?")
+
+    @staticmethod
+    def unavailable(message: str) -> None:
+        click.echo(f"error: {message}", err=True)
+        sys.exit(exit_code_of(Unavailable(message)))
 
 
 @click.group(cls=Group)
@@ -348,8 +362,12 @@ def broadcast_create(file: Path) -> None:
 
     try:
         body = yaml.safe_load(file.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise click.ClickException(f"{file}: not UTF-8 text") from None
     except yaml.YAMLError as exc:
-        raise click.ClickException(f"{file}: not valid YAML: {exc}") from None
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{file}:{mark.line + 1}" if mark else str(file)
+        raise click.ClickException(f"{where}: not valid YAML: {getattr(exc, 'problem', None) or exc}") from None
     if isinstance(body, dict) and hasattr(body.get("schedule_at"), "isoformat"):
         body["schedule_at"] = body["schedule_at"].isoformat()
     click.echo(json.dumps(create(deps(), body)))

@@ -61,3 +61,31 @@ def test_sync_create_preview_start_and_status_from_the_command_line(
     bad.write_text("name: x\ntemplate_id: t\ndata: {a: b}\naudience: {all: true}\ncolour: red\n", encoding="utf-8")
     refused = runner.invoke(cli, ["broadcast", "create", str(bad)], env=env)
     assert refused.exit_code == 2 and "unknown field" in refused.output
+
+
+def test_a_broadcast_file_that_is_not_utf8_or_not_yaml_is_one_line(settings: Settings, tmp_path: Path) -> None:
+    latin = tmp_path / "latin.yaml"
+    latin.write_bytes("name: café".encode("latin-1"))
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("name: x\ndata: [unclosed\n", encoding="utf-8")
+    for file, message in ((latin, "not UTF-8"), (broken, "not valid YAML")):
+        result = CliRunner().invoke(cli, ["broadcast", "create", str(file)], env=environment(settings))
+        assert result.exit_code == 1 and message in result.output, result.output
+
+
+def test_a_command_meeting_redis_down_says_so_in_one_line() -> None:
+    import click
+    import redis
+
+    from bot.cli import Group
+
+    @click.group(cls=Group)
+    def commands() -> None:
+        """Commands as bot.cli runs them."""
+
+    @commands.command()
+    def ping() -> None:
+        redis.Redis.from_url("redis://127.0.0.1:1/0").ping()
+
+    down = CliRunner().invoke(commands, ["ping"])
+    assert down.exit_code == 8 and "Redis is unreachable" in down.output
