@@ -52,6 +52,7 @@ def make_blueprint(deps: Deps) -> Blueprint:
             paid_html=md.render(item.paid_md) if owned else "",
             owned=owned,
             in_wechat=visitor.in_wechat(request),
+            stale_link=openid is None and "t" in request.args,   # a chat link whose token expired or was mangled
             order_url=f"/articles/{quote(item_id)}/order",
         )
         return Response(html, headers=NO_STORE, content_type="text/html; charset=utf-8")

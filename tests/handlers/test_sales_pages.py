@@ -49,6 +49,8 @@ def test_a_chat_link_identifies_the_reader_and_records_the_visit(client: Any, de
 def test_a_forged_link_token_is_ignored(client: Any, deps: Any) -> None:
     response = client.get(f"/articles/{ITEM}?t={deps.identity.link_token(BUYER)}x")
     assert response.status_code == 200 and "Set-Cookie" not in response.headers
+    assert 'id="stale-link"' in response.get_data(as_text=True)      # the reader is told, not left guessing
+    assert 'id="stale-link"' not in client.get(f"/articles/{ITEM}").get_data(as_text=True)
 
 
 def test_a_buyer_reads_the_full_text_with_no_buy_button(client: Any, deps: Any) -> None:
