@@ -67,17 +67,17 @@ def on_purchases(deps: Deps, message: Any, _match: Any) -> Reply:
     ids = [item_id for item_id in kb.items if item_id in owned]
     if not ids:
         return Reply.of_text(NOTHING_BOUGHT, kind="purchases", item_ids=[])
-    shown: list[str] = []
-    for item_id in ids:
-        lines = [link(item_url(deps, i, message.source), kb.items[i].title) for i in [*shown, item_id]]
-        tail = [PURCHASES_TAIL.format(n=len(ids) - len(shown) - 1)] if len(shown) + 1 < len(ids) else []
-        if shown and len("\n".join([PURCHASES_HEAD, numbered(lines), *tail]).encode()) > TEXT_MAX_BYTES:
-            break
-        shown.append(item_id)
-    deps.chat.offer(message.source, "items", shown)
-    lines = [link(item_url(deps, i, message.source), kb.items[i].title) for i in shown]
-    tail = [PURCHASES_TAIL.format(n=len(ids) - len(shown))] if len(shown) < len(ids) else []
-    return Reply.of_text("\n".join([PURCHASES_HEAD, numbered(lines), *tail]), kind="purchases", item_ids=shown)
+    links = [link(item_url(deps, i, message.source), kb.items[i].title) for i in ids]
+
+    def shelf(n: int) -> str:
+        tail = [PURCHASES_TAIL.format(n=len(ids) - n)] if n < len(ids) else []
+        return "\n".join([PURCHASES_HEAD, numbered(links[:n]), *tail])
+
+    n = len(ids)
+    while n > 1 and len(shelf(n).encode()) > TEXT_MAX_BYTES:
+        n -= 1
+    deps.chat.offer(message.source, "items", ids[:n])
+    return Reply.of_text(shelf(n), kind="purchases", item_ids=ids[:n])
 
 
 def on_help(deps: Deps, message: Any, _match: Any) -> Reply:
