@@ -125,8 +125,7 @@ class Settings:
             raw = text(name, default)
             if raw is None:
                 return None
-            parts = urlsplit(raw)
-            if parts.scheme not in ("http", "https") or not parts.netloc:
+            if not _is_http_url(raw):
                 problems.append(f"{name}: expected an http(s) URL, got {raw!r}")
                 return default
             return raw.rstrip("/")
@@ -197,6 +196,11 @@ PAY_VARS = (
 )
 
 
+def _is_http_url(raw: str) -> bool:
+    parts = urlsplit(raw)
+    return parts.scheme in ("http", "https") and bool(parts.netloc)
+
+
 def _pay_from_env(
     env: Mapping[str, str], problems: list[str], sandbox: bool, sandbox_port: int
 ) -> PaySettings | None:
@@ -214,7 +218,7 @@ def _pay_from_env(
         problems.append("WECHAT_PAY_APIV3_KEY: must be 32 bytes")
     default_base = f"http://127.0.0.1:{sandbox_port}" if sandbox else REAL_PAY_API_BASE_URL
     base = env.get("WECHAT_PAY_API_BASE_URL", "").strip().rstrip("/") or default_base
-    if urlsplit(base).scheme not in ("http", "https") or not urlsplit(base).netloc:
+    if not _is_http_url(base):
         problems.append(f"WECHAT_PAY_API_BASE_URL: expected an http(s) URL, got {base!r}")
     return PaySettings(
         mch_id=given["WECHAT_PAY_MCH_ID"],

@@ -164,8 +164,9 @@ def _schedule(value: object) -> datetime | None:
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     when = when.astimezone(UTC).replace(tzinfo=None)
-    if when < datetime.now(UTC).replace(tzinfo=None) - PAST_GRACE:
+    now = datetime.now(UTC).replace(tzinfo=None)
+    if when < now - PAST_GRACE:
         raise _fail(f"schedule_at: {value} is in the past")
-    if when > datetime.now(UTC).replace(tzinfo=None) + FUTURE_LIMIT:
+    if when > now + FUTURE_LIMIT:
         raise _fail(f"schedule_at: {value} is more than {FUTURE_LIMIT.days} days ahead")
     return when

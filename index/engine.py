@@ -138,7 +138,8 @@ class Engine:
                 owner.append(n)
         self.phr_owner = np.array(owner, dtype=np.int64)
         self.faq_facets = {f.name: self.phrased_as(f.phrasing.search) for f in FACETS}
-        # what the entries are about, not what their answers mention in passing (「提供账号昵称或会员编号」)
+        # what the entries are about, or what an answer speaks of as a question would; not what an answer
+        # mentions in passing (「提供账号昵称或会员编号」)
         self.faq_features = {f.name for f in FEATURES if self.phrased_as(f.phrasing.search).any()
                              or any(f.message.search(fold(entry.answer)) for entry in faqs)}
         self.qa_texts = [fold(faq_passage(f.question, f.answer)) for f in faqs]

@@ -79,8 +79,9 @@ _SERVICE_RE = re.compile(
 _RENEWAL = r"(?<!手)续费"     # a renewal charge, not a fee (手续费)
 _PAID_NOUNS = r"(?:课|文章|专栏|会员|训练营|内容)"
 _PRICE = r"(?:买|购|报名|报了|原价|降价|活动价|便宜了|(?:有点|太|好|这么|挺|真|很|比较)贵|贵了)"
+_REFUND = r"退款|退钱|退费|(?:能|可以|可不可以)退|退不|退吗"      # asking for a refund, in its usual words
 _TRANSACTION_RE = re.compile(
-    r"退款|退钱|退费|(?:能|可以|可不可以)退|退不|退吗|不给退|不让退|驳回|付款|付钱|付[了过完]|支付(?!宝)|"
+    rf"{_REFUND}|不给退|不让退|驳回|付款|付钱|付[了过完]|支付(?!宝)|"
     rf"扣款|扣费|被扣|扣了钱|扣钱|{_RENEWAL}|订单|发票|下单|"
     rf"{_PRICE}.{{0,12}}{_PAID_NOUNS}|{_PAID_NOUNS}.{{0,12}}{_PRICE}"
 )
@@ -283,7 +284,7 @@ SMALL_TALK_RE = re.compile(
 )
 # Asking for money back (「能退吗」, 「钱怎么要回来」): a question about a purchase, whatever it also says it wants
 # to learn (「颜体课买了才看2节 发现更想学欧体 能退吗」).
-_REFUND_ASKED_RE = re.compile(r"退款|退钱|退费|(?:能|可以|可不可以)退|退不|退吗|要回来|退回")
+_REFUND_ASKED_RE = re.compile(rf"{_REFUND}|要回来|退回")
 _CLAUSE_RE = re.compile(r"[\s,.!?~，。！？～、;；]+")
 _BUY_RE = re.compile(
     r"^(?:我)?(?:想|要|想要|打算)?(?:购买|买|下单|订购|入手)(?:一下|一个|一份|一门|一篇|这个|这门|这篇|那个)?\s*(.+)$"
