@@ -48,8 +48,8 @@ class Group(click.Group):
         except (RedisDown, RedisSlow) as exc:      # a dependency down: say which, not a traceback
             self.unavailable(f"Redis is unreachable ({type(exc).__name__}); is REDIS_URL right and Redis up?")
         except OperationalError as exc:
-            self.unavailable(f"the database is unreachable ({str(exc.orig).strip().splitlines()[0][:160]}); "
-                             "is DATABASE_URL right and the database up?")
+            reason = (str(exc.orig).strip().splitlines() or [type(exc.orig).__name__])[0][:160]
+            self.unavailable(f"the database is unreachable ({reason}); is DATABASE_URL right and the database up?")
 
     @staticmethod
     def unavailable(message: str) -> None:

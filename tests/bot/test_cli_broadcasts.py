@@ -73,11 +73,13 @@ def test_a_broadcast_file_that_is_not_utf8_or_not_yaml_is_one_line(settings: Set
         assert result.exit_code == 1 and message in result.output, result.output
 
 
-def test_a_command_meeting_redis_down_says_so_in_one_line() -> None:
+def test_a_command_meeting_redis_or_the_database_down_says_so_in_one_line() -> None:
     import click
     import redis
+    from sqlalchemy import create_engine
 
     from bot.cli import Group
+    from tests.conftest import PG_DSN
 
     @click.group(cls=Group)
     def commands() -> None:
@@ -87,5 +89,12 @@ def test_a_command_meeting_redis_down_says_so_in_one_line() -> None:
     def ping() -> None:
         redis.Redis.from_url("redis://127.0.0.1:1/0").ping()
 
+    @commands.command()
+    def query() -> None:
+        missing = PG_DSN.replace("postgresql://", "postgresql+psycopg://", 1).rsplit("/", 1)[0] + "/no_such_db_kp"
+        create_engine(missing).connect()
+
     down = CliRunner().invoke(commands, ["ping"])
     assert down.exit_code == 8 and "Redis is unreachable" in down.output
+    no_db = CliRunner().invoke(commands, ["query"])
+    assert no_db.exit_code == 8 and "the database is unreachable" in no_db.output and "no_such_db_kp" in no_db.output
