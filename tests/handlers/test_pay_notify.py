@@ -12,6 +12,7 @@ from sqlalchemy import update
 from wechatpy.exceptions import WeChatClientException
 
 from bot.models import Order, utcnow
+from bot.sandbox.signing import wechatpay_headers
 from handlers import receipts, reconcile
 from tests.handlers.pay_kit import (
     BUYER,
@@ -128,7 +129,11 @@ def test_unreadable_and_oversized_notifies_are_refused_and_logged(public: Public
     assert _post(public, body, {**headers, "Wechatpay-Signature-Type": "HMAC-SHA256"}).status_code == 401
     assert _post(public, body, {"Content-Type": "application/json"}).status_code == 401
     assert _post(public, "x" * 70000, headers).status_code == 413
-    assert rejected_events(public.deps) == before + 5
+    nested = "[" * 5000 + "]" * 5000          # signed by the platform key, and too deep for the JSON parser
+    deep = {**wechatpay_headers(notifier.key, notifier.key_id, nested), "Content-Type": "application/json"}
+    refused = _post(public, nested, deep)
+    assert refused.status_code == 400 and refused.json()["message"] == "malformed"
+    assert rejected_events(public.deps) == before + 5        # the deep one is signed: logged as verified
     assert counts(public.deps, order["out_trade_no"]) == (0, 0)
 
 
